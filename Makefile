@@ -1,0 +1,99 @@
+# Shipping ML: the entry points. Needs only python3 (3.11+) and make
+# (plus npm once, to fetch the two widget scripts the offline book serves).
+#   make book    set up .venv, build the HTML book into _build/html
+#   make test    set up .venv, run every test tier
+#   make lab     JupyterLab with jupytext: the .md notebooks open as notebooks
+#   make bench   each notebook's execution seconds and the book build times
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JB     := $(BIN)/jupyter-book
+
+# Widget scripts for the static book, from pinned registry packages.
+HTML_MANAGER := @jupyter-widgets/html-manager@1.0.15
+REQUIREJS    := requirejs@2.3.8
+WIDGETS_JS   := _widgets_js/.fetched
+
+NOTEBOOKS  := $(wildcard book/*.md chapters/*.md exercises/*.md solutions/*.md)
+LIBRARY    := $(wildcard shipml/*.py shipml/*/*.py)
+BOOK_INPUT := _config.yml _toc.yml $(NOTEBOOKS) $(LIBRARY)
+
+.PHONY: all setup book test test-unit test-notebooks test-book test-browser lab bench clean help
+all: book
+
+help:
+	@sed -n '1,7p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---- set-up: reinstall only when the lock or the package metadata changed ----
+setup: $(STAMP) $(WIDGETS_JS)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Shipping ML needs Python 3.11 or newer; python3 is " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(WIDGETS_JS): Makefile
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed once, to fetch the widget scripts the offline book serves"; exit 1; }
+	rm -rf _widgets_js && mkdir -p _widgets_js/.pack _widgets_js/html-manager
+	cd _widgets_js/.pack && npm pack --silent $(HTML_MANAGER) $(REQUIREJS) >/dev/null
+	tar -xzf _widgets_js/.pack/jupyter-widgets-html-manager-*.tgz -C _widgets_js/.pack
+	tar -xzf _widgets_js/.pack/requirejs-*.tgz -C _widgets_js/.pack package/require.js
+	cp _widgets_js/.pack/package/require.js _widgets_js/require.js
+	cd _widgets_js/.pack/package/dist && cp embed-amd.js *.woff *.woff2 *.ttf *.eot *.svg ../../../html-manager/
+	rm -rf _widgets_js/.pack
+	@touch $@
+
+# ---- the book: rebuilt only when a source or the library changed ----
+# The execution cache keys on a notebook's code, not on the shipml code it
+# imports: a changed library clears the cache so that no stale output is shown.
+_build/.library: $(LIBRARY) | $(STAMP)
+	rm -rf _build/.jupyter_cache
+	@mkdir -p _build && touch $@
+
+_build/html/index.html: $(STAMP) $(WIDGETS_JS) _build/.library $(BOOK_INPUT)
+	$(JB) build --warningiserror --nitpick --keep-going .
+	@touch $@
+
+book: _build/html/index.html
+	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html"
+
+# ---- tests: every tier of DESIGN.md ----
+test: setup
+	$(BIN)/python -m pytest tests -q -m "not browser"
+	$(MAKE) --no-print-directory test-notebooks
+	$(BIN)/shipml exercises --check
+	$(MAKE) --no-print-directory test-book
+	$(MAKE) --no-print-directory test-browser
+
+test-unit: setup
+	$(BIN)/python -m pytest tests -q -m "not browser"
+
+# nbval (lax) over the chapters and solutions: every cell runs, every assert holds.
+test-notebooks: setup
+	$(BIN)/python -m pytest --nbval-lax -q chapters solutions
+
+# the book with zero warnings (without -W a failing cell still exits 0)
+test-book: setup _build/.library
+	$(JB) build --all --warningiserror --nitpick --keep-going .
+	@touch _build/html/index.html
+
+# the built book in headless Chromium (Debian's; installed here when missing and we are root)
+test-browser: setup
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; } ; } || \
+	  echo "chromium could not be installed: the browser tests will say why they skip"
+	$(BIN)/python -m pytest tests -q -m browser
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.open_browser=False
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build _widgets_js
