@@ -10,11 +10,12 @@ nbval starts each kernel in the notebook's own folder.
 from pathlib import Path
 from unittest import mock
 
-NOTEBOOK_FOLDERS = {"chapters", "solutions"}
+ROOT = Path(__file__).resolve().parent
+NOTEBOOK_FOLDERS = {ROOT / "chapters", ROOT / "solutions"}
 
 
 def _is_myst_notebook(path: Path) -> bool:
-    if path.suffix != ".md" or path.parent.name not in NOTEBOOK_FOLDERS:
+    if path.suffix != ".md" or path.resolve().parent not in NOTEBOOK_FOLDERS:
         return False
     head = path.read_text(encoding="utf-8")[:2000]
     return head.startswith("---") and "kernelspec:" in head
