@@ -18,7 +18,7 @@ WIDGETS_JS   := _widgets_js/.fetched
 
 NOTEBOOKS  := $(wildcard book/*.md chapters/*.md exercises/*.md solutions/*.md)
 LIBRARY    := $(wildcard shipml/*.py shipml/*/*.py)
-BOOK_INPUT := _config.yml _toc.yml $(NOTEBOOKS) $(LIBRARY)
+BOOK_INPUT := _config.yml _toc.yml $(NOTEBOOKS) $(LIBRARY) $(wildcard book/widgets-js/*)
 
 .PHONY: all setup book test test-unit test-notebooks test-book test-browser lab bench clean help
 all: book
