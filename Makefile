@@ -89,8 +89,14 @@ test-browser: setup
 	  echo "chromium could not be installed: the browser tests will say why they skip"
 	$(BIN)/python -m pytest tests -q -m browser
 
-lab: setup
-	$(BIN)/jupyter lab --ServerApp.open_browser=False
+# Double-clicking a .md notebook opens it as a notebook (jupytext), not as text.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): $(STAMP)
+	@mkdir -p $(dir $@)
+	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $@
+
+lab: setup $(LAB_SETTINGS)
+	$(BIN)/jupyter lab --ServerApp.open_browser=False $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
