@@ -49,9 +49,10 @@ $(WIDGETS_JS): Makefile
 
 # ---- the book: rebuilt only when a source or the library changed ----
 # The execution cache keys on a notebook's code, not on the shipml code it
-# imports: a changed library clears the cache so that no stale output is shown.
+# imports: a changed library clears the cache, and Sphinx's saved state so that
+# unchanged pages are read (and executed) again: no stale output is shown.
 _build/.library: $(LIBRARY) | $(STAMP)
-	rm -rf _build/.jupyter_cache
+	rm -rf _build/.jupyter_cache _build/.doctrees
 	@mkdir -p _build && touch $@
 
 _build/html/index.html: $(STAMP) $(WIDGETS_JS) _build/.library $(BOOK_INPUT)

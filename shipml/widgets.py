@@ -20,6 +20,10 @@ browser: `Quiz.grade(response) -> Feedback` (its data lives in `QuizSpec`, which
 a static renderer can use too), `Check.check() -> Result` and `Check.hint()`,
 `Explorer.update(**values)`.
 
+A Quiz displays both renderings of its QuizSpec: the widget view, which
+Jupyter shows, and a static HTML quiz (`shipml.quiz_static`), which the built
+book shows because a static page has no kernel.
+
 Quiz feedback: a right answer shows "Correct." followed by the explanation; a
 wrong one shows "Not quite: …" with a nudge (a number is too high or too low;
 in a multiple choice the ticked options that do not apply are named and the
@@ -258,6 +262,17 @@ class Quiz(widgets.VBox):
     def grade(self, response) -> Feedback:
         """The verdict on a response (see QuizSpec.grade)."""
         return self.spec.grade(response)
+
+    def _repr_mimebundle_(self, **kwargs):
+        # The widget view for Jupyter, plus the same quiz as static HTML for a
+        # page without a kernel: Jupyter ranks the widget view first; the built
+        # book picks the HTML (shipml.sphinxext), as would a viewer without widgets.
+        from shipml import quiz_static
+
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is not None:
+            data["text/html"] = quiz_static.render(self.spec)
+        return data
 
     @property
     def response(self):
