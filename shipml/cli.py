@@ -2,6 +2,9 @@
 
     shipml exercises            # regenerate exercises/ from solutions/
     shipml exercises --check    # exit 1 when an exercise is stale, 0 when all are current
+    shipml assign --chapters 01,02 --out week3      # student pack + autograder
+    shipml grade week3/autograder submissions/ --out grades.csv --jobs 2
+    shipml book --edition student|instructor [--chapters 01,02]
     shipml --help
 
 Each subcommand is a function `_name(args) -> exit status` registered in
@@ -14,6 +17,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from shipml.instructor import assign, edition, grade
 
 
 def _exercises_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +63,9 @@ def _shown(path: Path, root: Path) -> str:
 # name -> (help, add_arguments, run)
 COMMANDS = {
     "exercises": ("generate exercises/NN-slug.md from solutions/NN-slug.md", _exercises_arguments, _exercises),
+    "assign": ("write a student pack and an autograder for chosen chapters", assign.add_arguments, assign.command),
+    "grade": ("grade submissions: grades.csv and a feedback file per student", grade.add_arguments, grade.command),
+    "book": ("build the student or the instructor edition of the book", edition.add_arguments, edition.command),
 }
 
 

@@ -1,0 +1,10 @@
+"""The instructor's tools: assign chapters, grade submissions, build a course edition.
+
+    shipml assign --chapters 01 --out week3 --title "Week 3" --due 2027-01-15
+    shipml grade week3/autograder submissions/ --out grades.csv --jobs 2
+    shipml book --edition student --chapters 01 --out _build/student
+
+One module per command (`assign`, `grade`, `edition`), each a function with a
+thin command-line wrapper; `course` reads chapters and exercises for all three;
+`worker` is the process that runs one submission. See book/instructor-guide.md.
+"""
