@@ -3,13 +3,13 @@
 import json
 from pathlib import Path
 
-import jupytext
 import nbformat
 import pytest
 
 from shipml.cli import main
 from shipml.instructor.assign import assign
 from shipml.instructor.course import InstructorError, select
+from solution_secrets import secret_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,29 +21,6 @@ def pack(tmp_path_factory):
     return out
 
 
-def _solution_secrets() -> tuple[list[str], list[str]]:
-    """(answer lines, hidden-check lines) of solutions/01, read here independently of shipml.instructor."""
-    nb = jupytext.read(ROOT / "solutions" / "01-ml-engineering.md", fmt="md:myst")
-    answers, hidden = [], []
-    for cell in nb.cells:
-        if "hidden-check" in (cell.metadata.get("tags") or []):
-            hidden += cell.source.splitlines()
-            continue
-        inside = False
-        for line in cell.source.splitlines():
-            if "BEGIN SOLUTION" in line or "END SOLUTION" in line:
-                inside = "BEGIN" in line
-            elif inside:
-                answers.append(line)
-    public = {line.strip() for path in ("chapters", "exercises")
-              for line in (ROOT / path / "01-ml-engineering.md").read_text().splitlines()}
-
-    def distinctive(lines):
-        return sorted({s for s in (line.strip() for line in lines) if len(s) >= 12 and s not in public})
-
-    return distinctive(answers), distinctive(hidden)
-
-
 def test_does_the_pack_have_a_student_and_an_autograder_folder(pack):
     student = sorted(p.relative_to(pack / "student").as_posix() for p in (pack / "student").rglob("*"))
     assert student == ["01-ml-engineering.ipynb", "README.md", "requirements.lock"]
@@ -52,7 +29,7 @@ def test_does_the_pack_have_a_student_and_an_autograder_folder(pack):
 
 
 def test_does_no_solution_text_or_hidden_check_reach_any_file_of_the_student_pack(pack):
-    answers, hidden = _solution_secrets()
+    answers, hidden = secret_lines()
     assert len(answers) >= 10 and len(hidden) >= 4  # the search has something to find
     for path in (pack / "student").rglob("*"):
         text = path.read_text(encoding="utf-8")
@@ -86,7 +63,7 @@ def test_does_the_autograder_hold_targets_points_and_hidden_checks(pack):
     targets = {e["id"]: (e["target"], e["points"]) for e in chapter["exercises"]}
     assert targets == {"ch01-ex2": ("expected_cost", 1), "ch01-ex3": ("best_threshold", 1),
                        "ch01-ex4": ("plot_cost_curve", 1)}
-    _, hidden = _solution_secrets()
+    _, hidden = secret_lines()
     held = "\n".join(c for e in chapter["exercises"] for c in e["hidden_cells"])
     assert all(line in held for line in hidden)
     assert chapter["quizzes"] == ["ch01-q1", "ch01-q2"]

@@ -8,12 +8,12 @@ import html
 import re
 from pathlib import Path
 
-import jupytext
 import pytest
 import yaml
 
 from shipml.instructor.course import select
 from shipml.instructor.edition import _unlink_missing, build_edition, edition_toc, instructor_page
+from solution_secrets import secret_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 TOC = {
@@ -71,23 +71,6 @@ def test_does_the_instructor_page_list_objectives_minutes_points_and_common_mist
     assert "Total: 3 points." in page
 
 
-def _solution_lines() -> list[str]:
-    nb = jupytext.read(ROOT / "solutions" / "01-ml-engineering.md", fmt="md:myst")
-    secret, inside = [], False
-    for cell in nb.cells:
-        if "hidden-check" in (cell.metadata.get("tags") or []):
-            secret += cell.source.splitlines()
-            continue
-        for line in cell.source.splitlines():
-            if "BEGIN SOLUTION" in line or "END SOLUTION" in line:
-                inside = "BEGIN" in line
-            elif inside:
-                secret.append(line)
-    public = {line.strip() for folder in ("chapters", "exercises")
-              for line in (ROOT / folder / "01-ml-engineering.md").read_text().splitlines()}
-    return sorted({s for s in (line.strip() for line in secret) if len(s) >= 12 and s not in public})
-
-
 def _text(path: Path) -> str:
     raw = path.read_text(encoding="utf-8", errors="replace")
     return raw + "\n" + html.unescape(re.sub(r"<[^>]+>", "", raw))
@@ -98,7 +81,7 @@ def test_does_the_student_edition_hold_no_solution_text_in_any_file(tmp_path):
     out = build_edition(ROOT, "student", "01", tmp_path / "student")
     assert (out / "chapters" / "01-ml-engineering.html").is_file()
     assert not (out / "solutions").exists()
-    secrets = _solution_lines()
+    secrets = sum(secret_lines(), [])
     assert len(secrets) >= 10
     for path in out.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".ipynb", ".md", ".txt", ".js"):
@@ -115,4 +98,4 @@ def test_does_the_instructor_edition_hold_the_solutions_and_a_guide_page(tmp_pat
     assert "Instructor guide: The ML engineer" in guide and "Common mistakes" in guide
     assert "expected_cost" in guide
     solutions = _text(out / "solutions" / "01-ml-engineering.html")
-    assert any(s in solutions for s in _solution_lines())  # the search of the student edition can find them
+    assert any(s in solutions for s in sum(secret_lines(), []))  # the search of the student edition can find them
