@@ -1,7 +1,6 @@
 """A first fraud score and the rule it must beat: chapter 1's baseline system.
 
-    from shipml.baseline import features, rule_flags, time_split
-    df_train, df_val, df_test = time_split(df)        # oldest 60 %, next 20 %, newest 20 %
+    from shipml.baseline import features, rule_flags
     X = features(df)                                   # numbers a linear model can use
     flagged = rule_flags(df_val, amount_over=300)      # the bank's rule, as booleans
 
@@ -13,14 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-
-def time_split(df: pd.DataFrame, train: float = 0.6, val: float = 0.2):
-    """Split a time-ordered table into train, validation and test, oldest first."""
-    if not (0 < train < 1 and 0 < val < 1 and train + val < 1):
-        raise ValueError(f"train and val are fractions with train + val < 1, not {train} and {val}")
-    train_end, val_end = int(train * len(df)), int((train + val) * len(df))
-    return df.iloc[:train_end], df.iloc[train_end:val_end], df.iloc[val_end:]
 
 
 def features(df: pd.DataFrame) -> pd.DataFrame:
