@@ -15,6 +15,7 @@ from shipml.checks import registered_ids, run
 from shipml.checks.governance import GIVEN_SECTIONS
 from shipml.fairness import group_metrics as reference_group_metrics
 from shipml.ml_test_score import SECTIONS, TESTS, score
+from check_assertions import assert_fails_case
 
 # --- answers as a learner would write them ------------------------------------------------------
 
@@ -152,11 +153,7 @@ def test_an_untouched_stub_is_not_attempted(exercise_id, untouched):
     ("ch10-ex5", score_counting_tests, "half a point for a test done by hand"),
 ])
 def test_a_wrong_answer_fails_the_check_that_names_its_mistake(exercise_id, wrong, failing_case):
-    result = run(exercise_id, wrong, include_hidden=True)
-    assert not result.passed and result.status == "failed", result.summary()
-    by_name = {case.name: case for case in result.cases}
-    assert by_name[failing_case].status == "failed", result.summary()
-    assert by_name[failing_case].message.endswith("."), "a failure is a plain sentence"
+    assert_fails_case(exercise_id, wrong, failing_case)
 
 
 def test_a_wrong_type_is_a_sentence_not_a_traceback():

@@ -10,6 +10,7 @@ import pytest
 from shipml import cost
 from shipml.checks import registered_ids, run
 from shipml.cost import THRESHOLDS
+from check_assertions import assert_fails_case
 
 # --- answers as a learner would write them in the notebook ------------------------------------
 
@@ -194,11 +195,7 @@ def test_an_untouched_stub_is_not_attempted(exercise_id, stub):
     ],
 )
 def test_a_wrong_answer_fails_the_check_that_names_its_mistake(exercise_id, wrong, failing_case):
-    result = run(exercise_id, wrong, include_hidden=True)
-    assert not result.passed and result.status == "failed", result.summary()
-    by_name = {case.name: case for case in result.cases}
-    assert by_name[failing_case].status == "failed", result.summary()
-    assert by_name[failing_case].message.endswith("."), "a failure is a plain sentence"
+    assert_fails_case(exercise_id, wrong, failing_case)
 
 
 def test_a_wrong_type_or_a_crash_is_a_sentence_not_a_traceback():
