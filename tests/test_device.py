@@ -27,3 +27,16 @@ def test_does_the_environment_force_the_cpu(monkeypatch):
 def test_is_an_unknown_device_a_clear_error():
     with pytest.raises(ValueError, match="auto"):
         shipml.device("tpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_is_a_models_throughput_measured_on_cuda():
+    import numpy as np
+
+    from shipml.model import FraudMLP
+    from shipml.perf import model_rows_per_s
+
+    X = np.zeros((4096, 40), dtype=np.float32)
+    gpu = model_rows_per_s(FraudMLP(40, width=4096, depth=3), X, device="cuda", repeats=10)
+    cpu = model_rows_per_s(FraudMLP(40, width=4096, depth=3), X[:256], device="cpu", repeats=3)
+    assert gpu > cpu  # a large MLP: the GPU must win
