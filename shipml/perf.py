@@ -17,9 +17,13 @@ a frequency change) touches all of them alike: report ratios from one run.
 from __future__ import annotations
 
 import cProfile
+import contextlib
 import gc
 import math
+import os
 import pstats
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -27,7 +31,8 @@ import numpy as np
 
 from shipml.loadtest import percentiles
 
-__all__ = ["Benchmark", "Profile", "batch_size_curve", "benchmark", "model_rows_per_s", "open_loop", "profile_shares"]
+__all__ = ["Benchmark", "Profile", "batch_size_curve", "benchmark", "compare", "model_rows_per_s", "noisy_neighbour", "open_loop",
+           "profile_shares"]
 
 
 @dataclass
@@ -111,6 +116,34 @@ def benchmark(fn, inputs, *, warmup: int = 20, repeats: int = 200, items_per_cal
     return Benchmark(latencies * 1e3, seconds, items_per_call)
 
 
+def compare(fns: dict, inputs, *, warmup: int = 20, repeats: int = 200, rounds: int = 10) -> dict:
+    """Benchmark several functions in one run, interleaved: {name: Benchmark}.
+
+    The timed calls are split into `rounds`; in each round every function gets
+    its share in turn, so a disturbance (another program, a frequency change)
+    falls on all of them alike, and their ratios stay honest. A Benchmark's
+    `seconds` is the sum of its own calls' times.
+    """
+    inputs, warmup, repeats = _validated(inputs, warmup, repeats)
+    rounds = max(1, min(int(rounds), repeats))
+    for fn in fns.values():
+        for i in range(warmup):
+            fn(inputs[i % len(inputs)])
+    parts = {name: [] for name in fns}
+    sizes = [repeats // rounds + (r < repeats % rounds) for r in range(rounds)]
+    offset = warmup
+    for size in sizes:
+        for name, fn in fns.items():
+            chunk = [inputs[(offset + i) % len(inputs)] for i in range(size)]
+            parts[name].append(benchmark(fn, chunk, warmup=0, repeats=size).latencies_ms)
+        offset += size
+    results = {}
+    for name, chunks in parts.items():
+        latencies = np.concatenate(chunks)
+        results[name] = Benchmark(latencies, float(latencies.sum()) / 1e3)
+    return results
+
+
 def batch_size_curve(score_batch, X, batch_sizes, *, min_seconds: float = 0.05, warmup: int = 3):
     """Rows per second and milliseconds per batch of `score_batch(X[:b])`, for each batch size b.
 
@@ -156,6 +189,33 @@ def model_rows_per_s(model, X, *, device=None, warmup: int = 3, repeats: int = 2
 
     result = benchmark(step, [None], warmup=warmup, repeats=repeats)
     return len(X_device) / (result.p50_ms / 1e3)
+
+
+@contextlib.contextmanager
+def noisy_neighbour():
+    """Another program busy on this process's core while the block runs, as on a shared machine.
+
+    On Linux this process and a busy child are pinned to one core, so they
+    take turns on it; elsewhere (no `os.sched_setaffinity`) the child just
+    runs, and may land on another core. Yields True when it shares the core.
+    The child is stopped, and the affinity restored, when the block ends.
+    """
+    can_pin = hasattr(os, "sched_setaffinity")
+    allowed = os.sched_getaffinity(0) if can_pin else None
+    child = subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if can_pin:
+            core = {min(allowed)}
+            os.sched_setaffinity(0, core)
+            os.sched_setaffinity(child.pid, core)
+        time.sleep(0.05)  # let the neighbour start spinning
+        yield can_pin
+    finally:
+        child.kill()
+        child.wait()
+        if can_pin:
+            os.sched_setaffinity(0, allowed)
 
 
 def open_loop(fn, inputs, *, rate_per_s: float, n: int, seed: int = 0, warmup: int = 20) -> Benchmark:

@@ -92,3 +92,32 @@ def test_is_a_models_throughput_measured_on_the_cpu():
     rows_per_s = model_rows_per_s(FraudMLP(8, width=16, depth=1), np.zeros((512, 8)), device="cpu", repeats=5)
     assert rows_per_s > 1000
     assert isinstance(rows_per_s, float) and torch.get_num_threads() >= 1
+
+
+def test_does_a_noisy_neighbour_slow_a_benchmark_and_go_away():
+    import os
+
+    from shipml.perf import noisy_neighbour
+
+    work = [lambda _: busy(0.2)]
+    quiet = benchmark(work[0], [None], warmup=2, repeats=300)
+    before = os.sched_getaffinity(0)
+    with noisy_neighbour() as shares_core:
+        noisy = benchmark(work[0], [None], warmup=2, repeats=300)
+    assert os.sched_getaffinity(0) == before  # restored
+    if shares_core:
+        assert noisy.throughput < 0.8 * quiet.throughput
+
+
+def test_are_compared_functions_interleaved_and_each_timed_on_its_own():
+    from shipml.perf import compare
+
+    order = []
+    results = compare({"slow": lambda _: (order.append("slow"), busy(1.0)),
+                       "fast": lambda _: (order.append("fast"), busy(0.25))}, [None], warmup=1, repeats=20, rounds=4)
+    assert order[:2] == ["slow", "fast"]  # warm-up, one each
+    timed = order[2:]
+    assert timed[:5] == ["slow"] * 5 and timed[5:10] == ["fast"] * 5 and timed[10] == "slow"  # rounds alternate
+    assert results["slow"].calls == results["fast"].calls == 20
+    assert results["slow"].p50_ms / results["fast"].p50_ms == pytest.approx(4, rel=0.3)
+    assert results["fast"].throughput == pytest.approx(20 / (results["fast"].latencies_ms.sum() / 1e3))
