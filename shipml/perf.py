@@ -35,6 +35,18 @@ __all__ = ["Benchmark", "Profile", "batch_size_curve", "benchmark", "compare", "
            "profile_shares"]
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """No garbage collection inside the block: a collection during one call would be charged to that call."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @dataclass
 class Benchmark:
     """What a benchmark measured: one latency per timed call, in milliseconds."""
@@ -100,9 +112,7 @@ def benchmark(fn, inputs, *, warmup: int = 20, repeats: int = 200, items_per_cal
         fn(inputs[i % len(inputs)])
     latencies = np.empty(repeats)
     clock = time.perf_counter
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _gc_paused():
         started = clock()
         for i in range(repeats):
             x = inputs[(warmup + i) % len(inputs)]
@@ -110,9 +120,6 @@ def benchmark(fn, inputs, *, warmup: int = 20, repeats: int = 200, items_per_cal
             fn(x)
             latencies[i] = clock() - t0
         seconds = clock() - started
-    finally:
-        if was_enabled:
-            gc.enable()
     return Benchmark(latencies * 1e3, seconds, items_per_call)
 
 
@@ -234,9 +241,7 @@ def open_loop(fn, inputs, *, rate_per_s: float, n: int, seed: int = 0, warmup: i
     arrivals = np.cumsum(np.random.default_rng(seed).exponential(1.0 / rate_per_s, size=n))
     latencies = np.empty(n)
     clock = time.perf_counter
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _gc_paused():
         start = clock()
         for i in range(n):
             due = start + arrivals[i]
@@ -245,9 +250,6 @@ def open_loop(fn, inputs, *, rate_per_s: float, n: int, seed: int = 0, warmup: i
             fn(inputs[i % len(inputs)])
             latencies[i] = clock() - due  # waiting in line + being served
         seconds = clock() - start
-    finally:
-        if was_enabled:
-            gc.enable()
     return Benchmark(latencies * 1e3, seconds)
 
 

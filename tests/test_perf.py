@@ -85,13 +85,10 @@ def test_does_the_profile_find_the_slow_step():
 
 
 def test_is_a_models_throughput_measured_on_the_cpu():
-    import torch
-
     from shipml.model import FraudMLP
 
     rows_per_s = model_rows_per_s(FraudMLP(8, width=16, depth=1), np.zeros((512, 8)), device="cpu", repeats=5)
-    assert rows_per_s > 1000
-    assert isinstance(rows_per_s, float) and torch.get_num_threads() >= 1
+    assert isinstance(rows_per_s, float) and rows_per_s > 1000
 
 
 def test_does_a_noisy_neighbour_slow_a_benchmark_and_go_away():

@@ -551,7 +551,7 @@ def example_configs():
 
 def reference_plan(configs, peak_rps, slo_p95_ms, min_quality, price_factor=1.0, headroom=0.3):
     """What `plan` should return: (configs with instances, monthly_eur and on_front; the chosen label or None)."""
-    from shipml.pareto import pareto_front
+    from shipml.pareto import choose, pareto_front
     from shipml.pricing import instances_needed, monthly_cost
 
     priced = configs.copy()
@@ -559,12 +559,10 @@ def reference_plan(configs, peak_rps, slo_p95_ms, min_quality, price_factor=1.0,
                                                                                        configs.vcpus)]
     priced["monthly_eur"] = [monthly_cost(n, p * price_factor) for n, p in zip(priced.instances, configs.eur_per_hour)]
     priced["on_front"] = pareto_front(priced, minimize=["p95_ms", "monthly_eur"], maximize=["pr_auc"])
-    meets = priced[(priced.p95_ms <= slo_p95_ms) & (priced.pr_auc >= min_quality)]
-    if meets.empty:
+    try:  # the chapter's choice: the cheapest, then the better model, then the faster
+        return priced, choose(priced, slo_p95_ms=slo_p95_ms, min_quality=min_quality).name
+    except ValueError:  # no configuration meets the goal
         return priced, None
-    # as shipml.pareto.choose: on a tie of cost the better model (it costs nothing more), then the faster
-    order = meets.assign(_quality=-meets.pr_auc).sort_values(["monthly_eur", "_quality", "p95_ms"], kind="stable")
-    return priced, order.index[0]
 
 
 _NEEDS = {"instances": "instances_needed (exercise 3)", "monthly_eur": "monthly_cost (exercise 4)",
