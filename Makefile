@@ -17,7 +17,7 @@ REQUIREJS    := requirejs@2.3.8
 WIDGETS_JS   := _widgets_js/.fetched
 
 NOTEBOOKS  := $(wildcard book/*.md chapters/*.md exercises/*.md solutions/*.md)
-LIBRARY    := $(wildcard shipml/*.py shipml/*/*.py)
+LIBRARY    := $(wildcard shipml/*.py shipml/*/*.py shipml/*/*/*.py shipml/*/*/*/*.py shipml/*/*.csv)
 BOOK_INPUT := _config.yml _toc.yml $(NOTEBOOKS) $(LIBRARY) $(wildcard book/widgets-js/*)
 
 .PHONY: all setup book test test-unit test-notebooks test-book test-browser lab bench clean help

@@ -22,7 +22,7 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from shipml.execution import execute  # noqa: E402
+from shipml.course.execution import execute  # noqa: E402
 
 NOTEBOOK_BUDGET_S = 60
 COURSE_BUDGET_S = 300

@@ -3,9 +3,21 @@
     import shipml
     shipml.device()                  # torch.device("cuda") where present, else cpu
     from shipml.data import transactions
-    from shipml.widgets import Quiz, Check
+    from shipml.course.widgets import Quiz, Check
 
-Importing shipml has no side effects: nothing is created, downloaded or set.
+Two layers (ARCHITECTURE.md draws them):
+
+- the production building blocks, one subpackage per stage of the life cycle,
+  in the order of the book: `data`, `features`, `evaluation`, `modeling`,
+  `workflows`, `serving`, `performance`, `governance` (and, as chapters land,
+  `tracking`, `monitoring`, `retrieval`, `finetuning`, `distributed`);
+- the course machinery, `shipml.course`: notebooks, exercise generation,
+  execution, the book's Sphinx extension, widgets, checks, instructor tools
+  and the command line.
+
+Building blocks never import the course machinery (tests/test_architecture.py
+enforces it). Importing shipml has no side effects: nothing is created,
+downloaded or set.
 """
 
 __version__ = "0.1.0"

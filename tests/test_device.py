@@ -33,8 +33,8 @@ def test_is_an_unknown_device_a_clear_error():
 def test_is_a_models_throughput_measured_on_cuda():
     import numpy as np
 
-    from shipml.model import FraudMLP
-    from shipml.perf import model_rows_per_s
+    from shipml.modeling.mlp import FraudMLP
+    from shipml.performance.benchmark import model_rows_per_s
 
     X = np.zeros((4096, 40), dtype=np.float32)
     gpu = model_rows_per_s(FraudMLP(40, width=4096, depth=3), X, device="cuda", repeats=10)

@@ -1,0 +1,660 @@
+"""Exercise generation from solutions, and the course's notebook metadata.
+
+    from shipml.course.authoring import write_exercises, generate_exercise, front_matter
+    write_exercises(".")                  # solutions/NN-slug.md -> exercises/NN-slug.md
+    write_exercises(".", check=True)      # -> the stale, missing or orphaned files; writes nothing
+    text = generate_exercise(solution_text, "solutions/01-ml-engineering.md")
+    front_matter("chapters/01-ml-engineering.md")   # -> the validated `shipml:` block
+    syllabus_markdown(".")                # -> Markdown for the book's syllabus page
+
+The command line runs the first two: `shipml exercises [--check]`.
+
+What a solution notebook may mark, and what the exercise gets instead:
+
+- `# BEGIN SOLUTION` ... `# END SOLUTION`, each alone on a comment line of a
+  code cell: the region becomes a stub that runs, at the BEGIN line's indent.
+  Simple assignments become `name = None  # YOUR CODE HERE`; a `def`/`class`
+  keeps its signature and docstring over a body of `...`; imports are kept
+  (they name a tool, not the answer, and later cells may need them);
+  anything else becomes `# YOUR CODE HERE` then `...`. A function whose body
+  is stubbed returns None, so its check reports "not attempted".
+- a code cell tagged `solution`: its whole source is stubbed by the same rule
+  (rather than dropped, so that the cells after it still run).
+- a cell tagged `hidden-check`: dropped (the grader runs it from the solution).
+- `<!-- BEGIN SOLUTION -->` ... `<!-- END SOLUTION -->` lines in a markdown
+  cell, or a markdown cell tagged `solution`: the answer becomes
+  `*Your answer here.*`.
+
+Label targets `(name)=` and `:name:` options that survive into the exercise
+are renamed `exercise-name` (Sphinx labels are global and the book holds both
+pages), and references to them within the exercise follow. Glue keys are per
+page and stay as they are.
+
+A mistake in the markers raises AuthoringError, whose message names the file
+and the line, e.g. `solutions/01-ml-engineering.md:42: BEGIN SOLUTION is never
+closed`.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from bisect import bisect_right
+from itertools import accumulate
+from pathlib import Path
+
+import jupytext
+import yaml
+
+__all__ = [
+    "AuthoringError",
+    "check_chapter",
+    "front_matter",
+    "generate_exercise",
+    "syllabus_markdown",
+    "write_exercises",
+]
+
+# jupytext_version differs between machines; dropping it keeps generated files
+# byte-identical wherever they are generated.
+_WRITE_FMT = {
+    "extension": ".md",
+    "format_name": "myst",
+    "notebook_metadata_filter": "all,-jupytext.text_representation.jupytext_version",
+}
+
+STUB = "# YOUR CODE HERE"
+ANSWER_STUB = "*Your answer here.*"
+_HEADER_START = "*This exercise notebook is generated from "
+
+_CODE_BEGIN = re.compile(r"^\s*#+\s*BEGIN SOLUTION\s*$")
+_CODE_END = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
+_MD_BEGIN = re.compile(r"^\s*<!--\s*BEGIN SOLUTION\s*-->\s*$")
+_MD_END = re.compile(r"^\s*<!--\s*END SOLUTION\s*-->\s*$")
+_ANY_MARKER = re.compile(r"\b(BEGIN|END)\s+SOLUTION\b", re.IGNORECASE)
+_FENCE = re.compile(r"^(`{3,}|~{3,})\{code-cell\}")
+_CHECK_ID = re.compile(r"""\bCheck\(\s*(['"])(?P<id>[^'"]*)\1""")
+_EXERCISE_ID = re.compile(r"^ch(?P<chapter>\d+)-\S+$")
+_NN = re.compile(r"^(?P<nn>\d+)-")
+_LABEL = re.compile(r"^\s*\((?P<name>[^()\s]+)\)=\s*$")
+_NAME_OPTION = re.compile(r"^\s*:name:\s*(?P<name>\S+)\s*$")
+
+_SHIPML_KEYS = {
+    "objectives": "a list of strings",
+    "minutes": "a whole number of minutes",
+    "prerequisites": "a list of chapter stems such as 01-ml-engineering",
+    "runtime_budget_s": "a number of seconds",
+}
+
+
+class AuthoringError(ValueError):
+    """A mistake in a course notebook, located by file and 1-based line."""
+
+    def __init__(self, file, line: int, message: str):
+        self.file, self.line, self.message = str(file), line, message
+        super().__init__(f"{self.file}:{line}: {message}")
+
+
+# --- reading a MyST notebook with its line numbers -------------------------
+
+
+def _read(text: str, source: str):
+    """The notebook in `text` and, per cell, (first line of the cell, first line of its source)."""
+    try:
+        nb = jupytext.reads(text, fmt="md:myst")
+    except Exception as exc:  # jupytext's own errors vary; the author needs the file name
+        raise AuthoringError(source, 1, f"jupytext cannot read this MyST notebook: {exc}") from None
+    return nb, _cell_lines(text, nb)
+
+
+def _cell_lines(text: str, nb) -> list[tuple[int, int]]:
+    # jupytext's MyST reader keeps no line numbers. Code cells start at their
+    # ```{code-cell} fence, and every cell's source is a verbatim slice of the
+    # text, in order: find each one after the end of the one before.
+    lines = text.splitlines(keepends=True)
+    starts = list(accumulate([0] + [len(line) for line in lines]))
+    fences = [i for i, line in enumerate(lines) if _FENCE.match(line)]
+
+    def line_of(offset: int) -> int:
+        return bisect_right(starts, offset)
+
+    cursor = _front_matter_end(text)
+    result = []
+    for cell in nb.cells:
+        found = -1
+        if cell.cell_type == "code":
+            fence = next((i for i in fences if starts[i] >= cursor), None)
+            first = fence + 1 if fence is not None else line_of(cursor)
+            cursor = starts[fence + 1] if fence is not None else cursor
+            found = text.find(cell.source, cursor) if cell.source else -1
+            src_line = line_of(found) if found >= 0 else first + 1
+        else:
+            found = text.find(cell.source, cursor) if cell.source else -1
+            first = src_line = line_of(found if found >= 0 else cursor)
+        if found >= 0:
+            cursor = found + len(cell.source)
+        result.append((first, src_line))
+    return result
+
+
+def _front_matter_lines(text: str) -> list[str] | None:
+    """The YAML lines between the front matter's `---` fences (file lines 2, 3, ...), or None."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None
+    for i, line in enumerate(lines[1:], 1):
+        if line.strip() == "---":
+            return lines[1:i]
+    return None
+
+
+def _front_matter_end(text: str) -> int:
+    """The offset just after the closing `---` of the front matter, or 0."""
+    yaml_lines = _front_matter_lines(text)
+    if yaml_lines is None:
+        return 0
+    return sum(len(line) for line in text.splitlines(keepends=True)[: len(yaml_lines) + 2])
+
+
+# --- stubs ------------------------------------------------------------------
+
+
+def _assigned_names(node) -> list[str] | None:
+    """The names a simple assignment binds (`a = ...`, `a: int = ...`, `a, *b = ...`), else None."""
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign) and node.simple:
+        targets = [node.target]
+    else:
+        return None
+    names: list[str] = []
+
+    def collect(target) -> bool:
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+            return True
+        if isinstance(target, ast.Starred):
+            return collect(target.value)
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return all(collect(t) for t in target.elts)
+        return False  # attributes and subscripts change existing objects
+
+    return list(dict.fromkeys(names)) if all(collect(t) for t in targets) else None
+
+
+def _start(node) -> int:
+    """The first line of a statement, its decorators included."""
+    return min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
+
+
+def _gap(previous, node, lines: list[str]) -> list[str]:
+    """As many blank lines (at most 2) as the solution had between two statements."""
+    if previous is None:
+        return []
+    between = lines[previous.end_lineno : _start(node) - 1]
+    return [""] * min(2, sum(1 for line in between if not line.strip()))
+
+
+def _stub_definition(node, lines: list[str]) -> list[str]:
+    """A def or class with its decorators, signature and docstring kept, its body stubbed."""
+    first = _start(node)
+    body = node.body
+    has_doc = ast.get_docstring(node, clean=False) is not None
+    if body[0].lineno == node.lineno:  # a one-line `def f(x): return x`: rebuild it
+        stub = copy.copy(node)
+        stub.body = body[:1] if has_doc else []
+        stub.body = stub.body + [ast.Expr(ast.Constant(...))]
+        code = ast.unparse(stub).splitlines()
+        code.insert(len(code) - 1, "    " + STUB)
+        return [" " * node.col_offset + line for line in code]
+    sig_end = body[0].lineno - 1
+    while sig_end > node.lineno and (not lines[sig_end - 1].strip() or lines[sig_end - 1].strip().startswith("#")):
+        sig_end -= 1  # comments between signature and body may explain the answer
+    indent = " " * body[0].col_offset
+    kept = lines[first - 1 : sig_end]
+    rest = body
+    if has_doc:
+        kept += lines[body[0].lineno - 1 : body[0].end_lineno]
+        rest = body[1:]
+    if isinstance(node, ast.ClassDef):
+        # Fields are the class's interface (a dataclass needs them); methods are the answer.
+        stubbed_any = False
+        previous = body[0] if has_doc else None
+        for stmt in rest:
+            kept += _gap(previous, stmt, lines)
+            previous = stmt
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                kept += _stub_definition(stmt, lines)
+                stubbed_any = True
+            else:
+                kept += lines[stmt.lineno - 1 : stmt.end_lineno]
+        if not stubbed_any:
+            kept += [indent + STUB] + ([] if rest else [indent + "..."])
+        return kept
+    return kept + [indent + STUB, indent + "..."]
+
+
+def _stub(code: str) -> list[str]:
+    """The stub that replaces `code` (at column 0): see the module docstring for the rule."""
+    generic = [STUB, "..."]
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return generic  # e.g. IPython magics, or a region that is not whole statements
+    lines = code.splitlines()
+    out: list[str] = []
+    stubbed = False
+    previous = None
+    for node in tree.body:
+        out += _gap(previous, node, lines)
+        previous = node
+        names = _assigned_names(node)
+        if names is not None:
+            out += [f"{name} = None  {STUB}" for name in names]
+            stubbed = True
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out += _stub_definition(node, lines)
+            stubbed = True
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out += lines[node.lineno - 1 : node.end_lineno]
+        else:
+            return generic
+    return out if stubbed else out + generic
+
+
+def _stub_region(region: list[str], indent: str) -> list[str]:
+    body = []
+    for line in region:
+        if line.startswith(indent):
+            body.append(line[len(indent) :])
+        elif not line.strip():
+            body.append("")
+        else:  # a line left of the marker: not a block we can re-indent
+            return [indent + STUB, indent + "..."]
+    return [indent + line if line else line for line in _stub("\n".join(body))]
+
+
+# --- cells -------------------------------------------------------------------
+
+
+def _marker_error(source, line_no, line, markdown: bool) -> AuthoringError:
+    if markdown and _CODE_BEGIN.match(line) or markdown and _CODE_END.match(line):
+        hint = "in a markdown cell write <!-- BEGIN SOLUTION --> and <!-- END SOLUTION -->"
+    elif markdown:
+        hint = "write <!-- BEGIN SOLUTION --> or <!-- END SOLUTION --> alone on its line"
+    else:
+        hint = "write # BEGIN SOLUTION or # END SOLUTION alone on a comment line"
+    return AuthoringError(source, line_no, f"{line.strip()!r} looks like a solution marker but is not one: {hint}")
+
+
+def _replace_regions(lines, first_line, source, markdown: bool) -> list[str]:
+    """`lines` with every BEGIN/END SOLUTION region replaced by its stub."""
+    begin_re, end_re = (_MD_BEGIN, _MD_END) if markdown else (_CODE_BEGIN, _CODE_END)
+    kind = "<!-- BEGIN SOLUTION -->" if markdown else "# BEGIN SOLUTION"
+    end_kind = "<!-- END SOLUTION -->" if markdown else "# END SOLUTION"
+    out: list[str] = []
+    begin = None
+    region: list[str] = []
+    for i, line in enumerate(lines):
+        line_no = first_line + i
+        if begin_re.match(line):
+            if begin is not None:
+                raise AuthoringError(
+                    source, line_no, f"{kind} inside the region opened at line {first_line + begin}: close it first"
+                )
+            begin, region = i, []
+        elif end_re.match(line):
+            if begin is None:
+                raise AuthoringError(source, line_no, f"{end_kind} without a {kind} before it in this cell")
+            indent = re.match(r"\s*", lines[begin]).group()
+            out += [indent + ANSWER_STUB] if markdown else _stub_region(region, indent)
+            begin = None
+        elif _ANY_MARKER.search(line):
+            raise _marker_error(source, line_no, line, markdown)
+        elif begin is not None:
+            region.append(line)
+        else:
+            out.append(line)
+    if begin is not None:
+        raise AuthoringError(source, first_line + begin, f"{kind} is never closed by {end_kind} in its cell")
+    return out
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.metadata.get("tags", []))
+
+
+def _exercise_cell(cell, lines: tuple[int, int], source: str):
+    """The exercise version of one solution cell, or None to drop it."""
+    tags = _tags(cell)
+    if "hidden-check" in tags:
+        return None
+    first, src_line = lines
+    markdown = cell.cell_type != "code"
+    src = cell.source.split("\n")
+    replaced = _replace_regions(src, src_line, source, markdown)  # also validates the markers
+    if "solution" in tags:
+        replaced = [ANSWER_STUB] if markdown else _stub(cell.source)
+        tags.remove("solution")
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            del cell.metadata["tags"]
+    new_source = "\n".join(replaced)
+    if not markdown and new_source != cell.source:
+        _check_still_python(cell.source, new_source, source, first)
+    cell.source = new_source
+    return cell
+
+
+def _check_still_python(before: str, after: str, source: str, line: int):
+    try:
+        ast.parse(before)
+    except SyntaxError:
+        return  # IPython syntax: nothing to compare against
+    try:
+        ast.parse(after)
+    except SyntaxError as exc:
+        raise AuthoringError(
+            source,
+            line,
+            f"the exercise version of this cell is not valid Python ({exc.msg}): "
+            "put the solution markers around whole statements",
+        ) from None
+
+
+# --- labels ---------------------------------------------------------------------
+
+
+def _rename_labels(cells) -> None:
+    """Rename `(x)=` and `:name: x` to `exercise-x`, with the references to them, in place."""
+    names: set[str] = set()
+    for cell in cells:
+        if cell.cell_type == "code" and isinstance(cell.metadata.get("name"), str):
+            names.add(cell.metadata["name"])
+        for line in cell.source.split("\n"):
+            match = (_LABEL.match(line) if cell.cell_type == "markdown" else None) or _NAME_OPTION.match(line)
+            if match:
+                names.add(match.group("name"))
+    if not names:
+        return
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    target = re.compile(rf"^(\s*\()({alternatives})(\)=\s*)$", re.MULTILINE)
+    option = re.compile(rf"^(\s*:name:\s*)({alternatives})(\s*)$", re.MULTILINE)
+    role = re.compile(rf"(\{{(?:ref|numref|eq)\}}`(?:[^`<]*<)?)({alternatives})(>?`)")
+    link = re.compile(rf"(\]\(#)({alternatives})(\))")
+    for cell in cells:
+        if cell.metadata.get("name") in names:
+            cell.metadata["name"] = f"exercise-{cell.metadata['name']}"
+        text = cell.source
+        for pattern in (target, option, role, link):
+            text = pattern.sub(lambda m: f"{m.group(1)}exercise-{m.group(2)}{m.group(3)}", text)
+        cell.source = text
+
+
+# --- exercise ids -----------------------------------------------------------------
+
+
+def _registered_ids() -> set[str] | None:
+    """The exercise ids that shipml.course.checks knows, or None where the registry is not there yet."""
+    try:
+        from shipml.course.checks import registered_ids
+    except ImportError:
+        return None
+    return set(registered_ids())
+
+
+def _check_exercise_ids(nb, cell_lines, source: str) -> None:
+    match = _NN.match(Path(source).stem)
+    chapter = int(match.group("nn")) if match else None
+    unread = object()
+    registered = unread  # read at the first Check(...) only: it imports every chapter's checks
+    for cell, (_, src_line) in zip(nb.cells, cell_lines):
+        if cell.cell_type != "code":
+            continue
+        for i, line in enumerate(cell.source.split("\n")):
+            for call in _CHECK_ID.finditer(line):
+                ex_id, line_no = call.group("id"), src_line + i
+                parsed = _EXERCISE_ID.match(ex_id)
+                if not parsed:
+                    raise AuthoringError(source, line_no, f"exercise id {ex_id!r} does not look like 'ch01-ex2'")
+                if chapter is not None and int(parsed.group("chapter")) != chapter:
+                    raise AuthoringError(
+                        source,
+                        line_no,
+                        f"exercise id {ex_id!r} belongs to chapter {parsed.group('chapter')}, "
+                        f"but this notebook is chapter {match.group('nn')}",
+                    )
+                if registered is unread:
+                    registered = _registered_ids()
+                if registered is not None and ex_id not in registered:
+                    module = _NN.sub("", Path(source).stem).replace("-", "_")
+                    raise AuthoringError(
+                        source,
+                        line_no,
+                        f"exercise id {ex_id!r} is not registered in shipml.course.checks: "
+                        f'add exercise("{ex_id}", ...) to shipml/course/checks/{module}.py',
+                    )
+
+
+# --- public API ------------------------------------------------------------------------
+
+
+def generate_exercise(text: str, source: str) -> str:
+    """The exercise notebook (MyST text) generated from the solution notebook `text` read from `source`."""
+    nb, cell_lines = _read(text, source)
+    _check_exercise_ids(nb, cell_lines, source)
+    pairs = list(zip(nb.cells, cell_lines))
+    generated = bool(pairs) and pairs[0][0].cell_type == "markdown" and pairs[0][0].source.startswith(_HEADER_START)
+    if generated:
+        pairs = pairs[1:]  # regenerating from an exercise gives the same exercise
+    cells = [c for c in (_exercise_cell(cell, lines, source) for cell, lines in pairs) if c is not None]
+    if not generated:
+        _rename_labels(cells)
+    source_name = Path(source).as_posix()
+    header = jupytext.reads(
+        f"{_HEADER_START}`{source_name}` by `shipml exercises`. Edit the solution, not this file.*\n",
+        fmt="md:myst",
+    ).cells[0]
+    nb.cells = [header] + cells
+    return jupytext.writes(nb, fmt=dict(_WRITE_FMT))
+
+
+def check_chapter(text: str, source: str) -> None:
+    """Raise AuthoringError where a chapter notebook holds what only solutions may (a hidden-check cell)."""
+    nb, cell_lines = _read(text, source)
+    for cell, (first, _) in zip(nb.cells, cell_lines):
+        if "hidden-check" in _tags(cell):
+            raise AuthoringError(
+                source,
+                first,
+                "a chapter may not have a hidden-check cell (nothing would hide it): move it to the solution notebook",
+            )
+    _check_exercise_ids(nb, cell_lines, source)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def write_exercises(root=".", check: bool = False) -> list[Path]:
+    """Generate exercises/NN-slug.md from every solutions/NN-slug.md.
+
+    Returns the files written or removed (an exercise with no solution is
+    removed); with check=True writes nothing and returns the exercise files
+    that are stale, missing or orphaned.
+    """
+    root = Path(root)
+    solutions = sorted((root / "solutions").glob("*.md"))
+    exercises_dir = root / "exercises"
+    for chapter in sorted((root / "chapters").glob("*.md")):
+        check_chapter(chapter.read_text(encoding="utf-8"), _relative(chapter, root))
+    wanted: dict[Path, str] = {}
+    for solution in solutions:
+        source = _relative(solution, root)
+        if not (root / "chapters" / solution.name).exists():
+            raise AuthoringError(
+                source,
+                1,
+                f"no chapter for this solution: chapters/{solution.name} does not exist (same stem everywhere)",
+            )
+        wanted[exercises_dir / solution.name] = generate_exercise(solution.read_text(encoding="utf-8"), source)
+    changed = [
+        path for path, text in wanted.items() if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
+    orphans = [p for p in sorted(exercises_dir.glob("*.md")) if p not in wanted]
+    if check:
+        return sorted(changed + orphans)
+    for orphan in orphans:
+        if _HEADER_START not in orphan.read_text(encoding="utf-8"):
+            raise AuthoringError(
+                _relative(orphan, root),
+                1,
+                "this exercise has no solution and was not generated by `shipml exercises`: "
+                "move it to solutions/ or delete it",
+            )
+        orphan.unlink()
+    for path in changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(wanted[path], encoding="utf-8")
+    return sorted(changed + orphans)
+
+
+def _yaml_line(text: str, keys: list[str]) -> int:
+    """The file line of the YAML key at path `keys` in the front matter (line 1 where not found)."""
+    try:
+        node = yaml.compose("\n".join(_front_matter_lines(text) or []))
+    except yaml.YAMLError:
+        return 1
+    line = 1
+    for key in keys:
+        match = None
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == key), None)
+        if match is None:
+            break
+        line, node = match[0].start_mark.line + 2, match[1]  # the YAML starts on file line 2
+    return line
+
+
+def front_matter(path, root=None) -> dict:
+    """The validated `shipml:` block of a notebook's front matter ({} when it has none).
+
+    Prerequisites must be stems of chapters in `root`/chapters (root defaults
+    to the folder above the notebook's folder).
+    """
+    path = Path(path)
+    root = Path(root) if root is not None else path.resolve().parent.parent
+    source = _relative(path.resolve(), root.resolve())
+    text = path.read_text(encoding="utf-8")
+    yaml_lines = _front_matter_lines(text)
+    if yaml_lines is None:
+        return {}
+    try:
+        meta = yaml.safe_load("\n".join(yaml_lines)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1  # the YAML starts on file line 2
+        raise AuthoringError(source, line, f"the front matter is not valid YAML: {exc}") from None
+    block = meta.get("shipml") if isinstance(meta, dict) else None
+    if block is None:
+        return {}
+    if not isinstance(block, dict):
+        raise AuthoringError(source, _yaml_line(text, ["shipml"]), "`shipml:` must hold keys such as `minutes: 60`")
+    chapters = {p.stem for p in (root / "chapters").glob("*.md")}
+    for key, value in block.items():
+        line = _yaml_line(text, ["shipml", key])
+        if key not in _SHIPML_KEYS:
+            known = ", ".join(sorted(_SHIPML_KEYS))
+            raise AuthoringError(source, line, f"unknown key shipml.{key}: the keys are {known}")
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = {
+            "objectives": isinstance(value, list) and all(isinstance(v, str) for v in value),
+            "minutes": isinstance(value, int) and not isinstance(value, bool) and value > 0,
+            "prerequisites": isinstance(value, list) and all(isinstance(v, str) for v in value),
+            "runtime_budget_s": number and value > 0,
+        }[key]
+        if not ok:
+            raise AuthoringError(source, line, f"shipml.{key} must be {_SHIPML_KEYS[key]}, not {value!r}")
+        if key == "prerequisites":
+            unknown = [v for v in value if v not in chapters]
+            if unknown:
+                raise AuthoringError(
+                    source, line, f"prerequisite {unknown[0]!r} is not a chapter: no chapters/{unknown[0]}.md"
+                )
+    return block
+
+
+def _toc_chapters(root: Path) -> list[Path]:
+    """chapters/*.md in the order of _toc.yml, or by name where there is no toc."""
+    toc = root / "_toc.yml"
+    if not toc.exists():
+        return sorted((root / "chapters").glob("*.md"))
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            file = node.get("file")
+            if isinstance(file, str) and file.startswith("chapters/"):
+                found.append(file)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    toc_text = toc.read_text(encoding="utf-8")
+    walk(yaml.safe_load(toc_text))
+    paths = []
+    for file in dict.fromkeys(found):
+        path = root / file
+        path = path if path.suffix == ".md" else path.with_name(path.name + ".md")
+        if not path.exists():
+            line = next((i for i, text in enumerate(toc_text.splitlines(), 1) if file in text), 1)
+            raise AuthoringError("_toc.yml", line, f"lists {file}, but {_relative(path, root)} does not exist")
+        paths.append(path)
+    return paths
+
+
+def _title(path: Path) -> str:
+    nb = jupytext.reads(path.read_text(encoding="utf-8"), fmt="md:myst")
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.split("\n"):
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return path.stem
+
+
+def syllabus_markdown(root=".", link_prefix: str | None = None) -> str:
+    """A Markdown list of the chapters in _toc.yml order: title, minutes, prerequisites, objectives.
+
+    With `link_prefix` (e.g. "../chapters/") each title links to its chapter.
+    """
+    root = Path(root)
+    chapters = _toc_chapters(root)
+    titles = {path.stem: _title(path) for path in chapters}
+    lines: list[str] = []
+    total = 0
+    for number, path in enumerate(chapters, 1):
+        facts = front_matter(path, root)
+        title = titles[path.stem]
+        if link_prefix is not None:
+            title = f"[{title}]({link_prefix}{path.stem}.md)"
+        minutes = facts.get("minutes")
+        total += minutes or 0
+        prerequisites = ", ".join(titles.get(p, p) for p in facts.get("prerequisites", [])) or "none"
+        time = f"{minutes} minutes" if minutes else "time not given"
+        lines.append(f"{number}. **{title}** ({time}; prerequisites: {prerequisites})")
+        lines.append("")
+        for objective in facts.get("objectives", []):
+            lines.append(f"   - {objective}")
+        if facts.get("objectives"):
+            lines.append("")
+    hours, rest = divmod(total, 60)
+    lines.append(f"Total: {total} minutes ({hours} h {rest} min) of reading and exercises.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,669 @@
+"""The checks behind each exercise, registered by exercise id.
+
+Write the checks of a chapter in `shipml/course/checks/<chapter_slug>.py`:
+
+    from shipml.course.checks import exercise, expect_number
+
+    ex = exercise("ch01-ex2", title="Expected cost at a threshold",
+                  hints=["a nudge", "a stronger hint", "nearly the answer"])
+
+    @ex.case("no fraud in the data: only false alarms cost", hint="…")
+    def _(expected_cost):        # receives the learner's object
+        got = expected_cost(...)
+        expect_number(got, 5.0, tol=1e-9, what="the cost with no fraud")
+
+    @ex.case("a large batch", hidden=True)      # run only by the grader
+    def _(expected_cost): ...
+
+Run them on a learner's answer (the Check widget, the tests and the grader all
+call this):
+
+    from shipml.course.checks import run
+    result = run("ch01-ex2", expected_cost)    # include_hidden=True for grading
+    result.status        # "passed", "failed", "not attempted" or "error"
+    print(result.summary())
+
+A case raises `Failure("a plain sentence")` for a wrong answer (the `expect_*`
+helpers do it for you) and `NotAttempted` for an untouched stub. The runner
+turns everything else into a sentence too, never a traceback:
+
+- a target that is None or `...`, or a function that returns None or `...` or
+  raises NotImplementedError, is "not attempted" (a case that accepts None as
+  an answer says `allow_none=True`);
+- an exception raised in the learner's code is an "error" that names the
+  exception and the learner's line;
+- an answer of the wrong type (`WrongType`, raised by the helpers) is an
+  "error";
+- a case that runs past the time limit (`timeout_s`, 5 s by default) is
+  stopped and is an "error"; the cases after it are not run. The limit uses
+  SIGALRM, so it applies only in the main thread (where Jupyter runs cells and
+  widget callbacks) on a POSIX system.
+
+When the environment variable SHIPML_CHECK_LOG names a file, every run appends
+`Result.to_dict()` to it as one JSON line.
+
+The registry imports every module of this package once, on the first lookup,
+so a chapter's module registers its exercises without being imported by hand.
+Calling `exercise()` again with an id from the same module (a reload, a re-run
+cell) starts that exercise afresh; from another module it returns the existing
+exercise, so that module can add cases (e.g. hidden ones).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib
+import inspect
+import json
+import linecache
+import math
+import numbers
+import os
+import pkgutil
+import signal
+import sys
+import sysconfig
+import threading
+import time
+import traceback
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+__all__ = [
+    "STATUSES",
+    "CaseResult",
+    "Exercise",
+    "Failure",
+    "NotAttempted",
+    "Result",
+    "UnknownExercise",
+    "WrongType",
+    "exercise",
+    "expect",
+    "expect_array",
+    "expect_equal",
+    "expect_number",
+    "expect_raises",
+    "expect_type",
+    "get_exercise",
+    "hints",
+    "kind_of",
+    "registered_ids",
+    "run",
+]
+
+STATUSES = ("passed", "failed", "not attempted", "error")
+
+
+# --- signals a case raises ---------------------------------------------------
+
+
+class Failure(Exception):
+    """A wrong answer; the message is a plain sentence shown to the learner."""
+
+
+class WrongType(Failure):
+    """An answer of the wrong type; reported as an "error", not a "failed"."""
+
+
+class NotAttempted(Exception):
+    """The learner has not attempted this yet (an untouched stub)."""
+
+    def __init__(self, message: str = "Not attempted yet."):
+        super().__init__(message)
+
+
+class UnknownExercise(KeyError):
+    """No exercise is registered under this id."""
+
+    def __str__(self) -> str:
+        # KeyError's str() quotes its message; this one is a sentence.
+        return str(self.args[0]) if self.args else "unknown exercise"
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException so `except Exception` can't swallow it."""
+
+
+# --- the registry ------------------------------------------------------------
+
+
+@dataclass
+class _Case:
+    name: str
+    fn: Callable[[Any], None]
+    hidden: bool = False
+    hint: str | None = None
+    allow_none: bool = False
+
+
+class Exercise:
+    """An exercise's checks: a title, a hint ladder and named cases."""
+
+    def __init__(self, exercise_id: str, title: str, hints=(), timeout_s: float = 5.0, module: str | None = None):
+        self.id = exercise_id
+        self.title = title
+        self.hints = tuple(hints)
+        self.timeout_s = float(timeout_s)
+        self.module = module
+        self.cases: dict[str, _Case] = {}
+
+    def case(self, name: str, hidden: bool = False, hint: str | None = None, allow_none: bool = False):
+        """Register the decorated `fn(target) -> None` as a case; the same name replaces it."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"a case of exercise {self.id!r} needs a non-empty name")
+
+        def register(fn):
+            self.cases[name] = _Case(name, fn, bool(hidden), hint, bool(allow_none))
+            return fn
+
+        return register
+
+    def __repr__(self) -> str:
+        return f"<Exercise {self.id!r}: {self.title!r}, {len(self.cases)} cases>"
+
+
+_REGISTRY: dict[str, Exercise] = {}
+_loaded = False
+
+
+def exercise(exercise_id: str, title: str, hints=(), timeout_s: float = 5.0) -> Exercise:
+    """Register (or re-register) an exercise and return it, to add cases with `.case`."""
+    if not isinstance(exercise_id, str) or not exercise_id.strip():
+        raise ValueError("an exercise needs a non-empty id such as 'ch01-ex2'")
+    if isinstance(hints, str):
+        raise ValueError(f"hints of {exercise_id!r} must be a list of strings, not one string")
+    if not timeout_s > 0:
+        raise ValueError(f"timeout_s of {exercise_id!r} must be positive, not {timeout_s!r}")
+    module = sys._getframe(1).f_globals.get("__name__")
+    existing = _REGISTRY.get(exercise_id)
+    if existing is not None and existing.module != module:
+        # Another module extends the exercise: keep its cases, refresh the rest.
+        existing.title, existing.hints, existing.timeout_s = title, tuple(hints) or existing.hints, float(timeout_s)
+        return existing
+    ex = Exercise(exercise_id, title, hints, timeout_s, module)
+    _REGISTRY[exercise_id] = ex
+    return ex
+
+
+def _load_chapters() -> None:
+    """Import every module of this package once, so that chapters self-register."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        try:
+            importlib.import_module(f"{__name__}.{info.name}")
+        except Exception as error:  # a broken chapter must not hide the others
+            warnings.warn(f"the checks in shipml/course/checks/{info.name}.py could not be loaded: "
+                          f"{type(error).__name__}: {error}", stacklevel=2)
+
+
+def registered_ids() -> list[str]:
+    """The ids of every registered exercise, sorted."""
+    _load_chapters()
+    return sorted(_REGISTRY)
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The registered exercise; `UnknownExercise` (a KeyError) names near matches."""
+    _load_chapters()
+    try:
+        return _REGISTRY[exercise_id]
+    except (KeyError, TypeError):
+        pass
+    known = sorted(_REGISTRY)
+    near = difflib.get_close_matches(str(exercise_id), known, n=3, cutoff=0.6)
+    message = f"There is no exercise {exercise_id!r}."
+    if near:
+        message += " Did you mean " + " or ".join(repr(n) for n in near) + "?"
+    elif known:
+        shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
+        message += f" Known exercises: {shown}."
+    else:
+        message += " No exercises are registered."
+    raise UnknownExercise(message)
+
+
+def hints(exercise_id: str) -> list[str]:
+    """The exercise's hint ladder, from a nudge to nearly the answer."""
+    return list(get_exercise(exercise_id).hints)
+
+
+# --- results -----------------------------------------------------------------
+
+
+@dataclass
+class CaseResult:
+    """How one case went: a status from STATUSES, a sentence and (when failed) a hint."""
+
+    name: str
+    status: str
+    message: str = ""
+    hint: str | None = None
+    hidden: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+_SYMBOLS = {"passed": "✓", "failed": "✗", "not attempted": "–", "error": "!"}
+
+
+@dataclass
+class Result:
+    """The outcome of running an exercise's checks on one answer."""
+
+    exercise_id: str
+    title: str
+    cases: list[CaseResult] = field(default_factory=list)
+    include_hidden: bool = False
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        statuses = [c.status for c in self.cases]
+        if not statuses or all(s == "not attempted" for s in statuses):
+            return "not attempted"
+        if all(s == "passed" for s in statuses):
+            return "passed"
+        if "error" in statuses:
+            return "error"
+        return "failed"
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def score(self) -> float:
+        """The fraction of cases passed (0.0 when there are none)."""
+        return sum(c.status == "passed" for c in self.cases) / len(self.cases) if self.cases else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "exercise_id": self.exercise_id,
+            "title": self.title,
+            "status": self.status,
+            "passed": self.passed,
+            "score": self.score,
+            "include_hidden": self.include_hidden,
+            "seconds": round(self.seconds, 4),
+            "cases": [c.to_dict() for c in self.cases],
+        }
+
+    def headline(self) -> str:
+        """One sentence on the whole result, e.g. 'Failed: 2 of 3 checks passed.'."""
+        n, k = len(self.cases), sum(c.status == "passed" for c in self.cases)
+        checks = "check" if n == 1 else "checks"
+        status = self.status
+        if status == "passed":
+            return f"Passed: all {n} {checks} passed." if n > 1 else "Passed."
+        if status == "not attempted":
+            return "Not attempted yet." if n else "This exercise has no checks to run here."
+        return f"{status.capitalize()}: {k} of {n} {checks} passed."
+
+    def summary(self) -> str:
+        """Plain text: the headline, then one line per case."""
+        lines = [f"{self.exercise_id} · {self.title}: {self.headline()}"]
+        for c in self.cases:
+            line = f"{_SYMBOLS.get(c.status, '?')} {c.name}"
+            if c.message and c.status != "passed":
+                line += f": {c.message}"
+            lines.append(line)
+            if c.hint and c.status == "failed":
+                lines.append(f"    Hint: {c.hint}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_pretty_(self, printer, cycle):  # IPython shows the summary, not the fields
+        printer.text(self.summary())
+
+
+# --- running -----------------------------------------------------------------
+
+
+def _stub_kind(value) -> str | None:
+    """'None' or '...' when value is an untouched stub's answer, else None."""
+    if value is None:
+        return "None"
+    if value is Ellipsis or (isinstance(value, (tuple, list)) and any(v is Ellipsis for v in value)):
+        return "`...`"
+    return None
+
+
+def _is_learner_callable(target) -> bool:
+    return inspect.isfunction(target) or inspect.ismethod(target) or isinstance(target, functools.partial)
+
+
+class _Watch:
+    """Remembers which exceptions came out of the learner's function."""
+
+    def __init__(self):
+        self.raised: list[BaseException] = []
+
+    def wrap(self, fn, allow_none: bool):
+        @functools.wraps(fn)
+        def learner_fn(*args, **kwargs):
+            try:
+                value = fn(*args, **kwargs)
+            except NotImplementedError:
+                raise NotAttempted("Not attempted yet: your function raises NotImplementedError.") from None
+            except Exception as error:
+                self.raised.append(error)
+                raise
+            kind = _stub_kind(value)
+            if kind and not (allow_none and value is None):
+                raise NotAttempted(f"Not attempted yet: your function returns {kind}.")
+            return value
+
+        return learner_fn
+
+
+class _Alarm:
+    """A SIGALRM time limit for the main thread; restores what was there before."""
+
+    def __init__(self, seconds: float | None):
+        usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        self.seconds = seconds if (usable and seconds and seconds > 0 and math.isfinite(seconds)) else None
+        self.active = False
+
+    def _on_alarm(self, signum, frame):
+        if self.active:  # a late signal after disarming is ignored
+            raise _Timeout()
+
+    def __enter__(self):
+        if self.seconds is None:
+            return self
+        self.started = time.monotonic()
+        self.previous_handler = signal.signal(signal.SIGALRM, self._on_alarm)
+        self.previous_timer = signal.setitimer(signal.ITIMER_REAL, 0)
+        self.active = True
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.seconds is None:
+            return False
+        self.active = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous_handler)
+        delay, interval = self.previous_timer
+        if delay > 0:  # someone else's timer was running: give it its remaining time
+            remaining = delay - (time.monotonic() - self.started)
+            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3), interval)
+        return False
+
+
+# Frames from these folders are never "the learner's code": the standard library,
+# installed packages, and shipml itself (its checks and helpers).
+_SKIP_DIRS = tuple(
+    str(Path(p).resolve()) + os.sep
+    for p in {*(sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")),
+              str(Path(__file__).resolve().parents[2])}
+    if p
+)
+
+
+def _learner_frame(tb, case_code):
+    """(function name, line number, source line) of the deepest frame in the learner's code, or None."""
+    found = None
+    for frame, lineno in traceback.walk_tb(tb):
+        code = frame.f_code
+        filename = code.co_filename
+        if code is case_code or filename.startswith("<frozen"):
+            continue
+        resolved = filename if filename.startswith("<") else str(Path(filename).resolve())
+        if resolved.startswith(_SKIP_DIRS):
+            continue
+        found = (code.co_name, lineno, linecache.getline(filename, lineno, frame.f_globals).strip())
+    return found
+
+
+def _describe_exception(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _error_message(error: BaseException, case: _Case, watch: _Watch) -> str:
+    frame = _learner_frame(error.__traceback__, getattr(case.fn, "__code__", None))
+    from_learner = frame is not None or any(error is e for e in watch.raised)
+    if not from_learner:
+        return (f"Checking your answer raised {_describe_exception(error)}. "
+                "Is your answer of the type the exercise asks for?")
+    message = f"Your code raised {_describe_exception(error)}"
+    if frame is not None:
+        name, lineno, line = frame
+        where = (f"{name}, " if name not in ("<module>", "<lambda>") else "") + f"line {lineno}"
+        message += f" ({where}: `{line}`)" if line else f" ({where})"
+    return message + "."
+
+
+def _run_case(case: _Case, target, timeout_s: float) -> tuple[CaseResult, bool]:
+    """The case's result, and whether it ran past the time limit."""
+    watch = _Watch()
+    given = watch.wrap(target, case.allow_none) if _is_learner_callable(target) else target
+    result = functools.partial(CaseResult, case.name, hidden=case.hidden)
+    try:
+        with _Alarm(timeout_s):
+            case.fn(given)
+    except _Timeout:
+        return result("error", f"Your code ran for more than {timeout_s:g} s and was stopped."), True
+    except NotAttempted as signal_:
+        return result("not attempted", str(signal_) or "Not attempted yet."), False
+    except WrongType as wrong:
+        return result("error", str(wrong)), False
+    except Failure as failure:
+        return result("failed", str(failure), hint=case.hint), False
+    except (Exception, SystemExit) as error:
+        return result("error", _error_message(error, case, watch)), False
+    return result("passed"), False
+
+
+def run(exercise_id: str, target, *, include_hidden: bool = False, timeout_s: float | None = None) -> Result:
+    """Run the exercise's cases (public ones, or all with include_hidden) on the learner's target."""
+    ex = get_exercise(exercise_id)
+    limit = timeout_s if timeout_s is not None else ex.timeout_s
+    cases = [c for c in ex.cases.values() if include_hidden or not c.hidden]
+    started = time.perf_counter()
+    outcomes: list[CaseResult] = []
+    stub = _stub_kind(target)
+    timed_out = False
+    for case in cases:
+        if stub:
+            message = f"Not attempted yet: your answer is still {stub}."
+            outcomes.append(CaseResult(case.name, "not attempted", message, hidden=case.hidden))
+        elif timed_out:  # an endless loop would cost the learner the limit once per case
+            message = "Not run: your code ran past the time limit in an earlier check."
+            outcomes.append(CaseResult(case.name, "error", message, hidden=case.hidden))
+        else:
+            outcome, timed_out = _run_case(case, target, limit)
+            outcomes.append(outcome)
+    result = Result(ex.id, ex.title, outcomes, include_hidden, time.perf_counter() - started)
+    _log(result)
+    return result
+
+
+def _log(result: Result) -> None:
+    path = os.environ.get("SHIPML_CHECK_LOG")
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(result.to_dict()) + "\n")
+    except OSError as error:
+        warnings.warn(f"could not append to SHIPML_CHECK_LOG={path}: {error}", stacklevel=3)
+
+
+# --- helpers for cases: each raises Failure with a plain sentence -------------
+
+
+def _sentence(text: str) -> str:
+    """Capitalize a leading English word ("the cost" → "The cost"), never code ("divide(6, 3)")."""
+    first, space, _ = text.partition(" ")
+    return text[:1].upper() + text[1:] if space and first.isalpha() else text
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+_TYPE_NAMES = {bool: "True/False", str: "a string", list: "a list", tuple: "a tuple", dict: "a dict", set: "a set",
+               type(None): "None", int: "a number", float: "a number", numbers.Real: "a number",
+               numbers.Number: "a number", numbers.Integral: "a number"}
+
+
+def _type_name(cls) -> str:
+    """'a number', 'a list', 'a NumPy array', 'a pandas DataFrame', … for a type."""
+    for kind, name in _TYPE_NAMES.items():
+        if cls is kind or (kind not in (bool, int) and isinstance(cls, type) and issubclass(cls, kind)):
+            return name
+    module = getattr(cls, "__module__", "")
+    if module.startswith("numpy") and cls.__name__ == "ndarray":
+        return "a NumPy array"
+    if module.startswith("pandas"):
+        return f"a pandas {cls.__name__}"
+    return _article(cls.__name__)
+
+
+def kind_of(value) -> str:
+    """A learner-friendly name of a value's type: 'a number', 'a list', 'a pandas DataFrame'."""
+    if value is Ellipsis:
+        return "`...` (a stub)"
+    if inspect.isclass(value):
+        return "a class"
+    if inspect.isfunction(value) or inspect.isbuiltin(value) or inspect.ismethod(value):
+        return "a function"
+    if isinstance(value, bool):
+        return "True/False"
+    if isinstance(value, int):
+        return "a number"
+    return _type_name(type(value))
+
+
+def _expected_kind(types) -> str:
+    names = []
+    for t in types:
+        name = _type_name(t)
+        if name not in names:
+            names.append(name)
+    return " or ".join(names)
+
+
+def expect(condition, message: str) -> None:
+    """Fail with `message` unless `condition` holds."""
+    if not condition:
+        raise Failure(message)
+
+
+def expect_type(got, types, what: str | None = None):
+    """Raise WrongType ('Expected a number for the cost, got a list.') unless got is one of types; return got."""
+    types = types if isinstance(types, tuple) else (types,)
+    is_bool_slip = isinstance(got, bool) and bool not in types
+    if isinstance(got, types) and not is_bool_slip:
+        return got
+    target = f" for {what}" if what else ""
+    raise WrongType(f"Expected {_expected_kind(types)}{target}, got {kind_of(got)}.")
+
+
+def _as_number(got, what: str | None) -> float:
+    if not isinstance(got, bool):
+        if isinstance(got, numbers.Real):
+            return float(got)
+        if getattr(got, "shape", None) == () and hasattr(got, "__float__"):  # 0-d array or tensor
+            try:
+                return float(got)
+            except (TypeError, ValueError):
+                pass
+    target = f" for {what}" if what else ""
+    raise WrongType(f"Expected a number{target}, got {kind_of(got)}.")
+
+
+def _format_pair(expected: float, got: float) -> tuple[str, str]:
+    """Both numbers with just enough digits to tell them apart."""
+
+    def fmt(x: float, digits: int) -> str:
+        text = f"{x:.{digits}g}"
+        return text + ".0" if text.lstrip("-").isdigit() else text
+
+    for digits in (6, 9, 12, 17):
+        a, b = fmt(expected, digits), fmt(got, digits)
+        if a != b or expected == got:
+            return a, b
+    return a, b
+
+
+def expect_number(got, expected: float, tol: float = 1e-9, what: str = "your answer", rtol: float = 0.0) -> float:
+    """Fail unless got is a number within max(tol, rtol·|expected|) of expected; return it as a float."""
+    value = _as_number(got, what)
+    allowed = max(tol, rtol * abs(expected))
+    if math.isnan(expected) and math.isnan(value):
+        return value
+    close = value == expected if math.isinf(expected) else abs(value - expected) <= allowed  # NaN: False
+    if not close:
+        want, have = _format_pair(float(expected), value)
+        raise Failure(f"{_sentence(what)} should be {want}, yours is {have}.")
+    return value
+
+
+def expect_equal(got, expected, what: str = "your answer") -> None:
+    """Fail unless got == expected (exactly: strings, integers, sets, tuples)."""
+    try:
+        equal = bool(got == expected)
+    except Exception:  # e.g. an array compared with a list: ambiguous truth value
+        equal = False
+    if not equal:
+        raise Failure(f"{_sentence(what)} should be {expected!r}, yours is {got!r}.")
+
+
+def expect_array(got, expected, tol: float = 1e-9, what: str = "your answer") -> None:
+    """Fail unless got has expected's shape and every element within tol (NaN matches NaN)."""
+    import numpy as np
+
+    want = np.asarray(expected, dtype=float)
+    try:
+        have = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise WrongType(f"Expected an array of numbers for {what}, got {kind_of(got)}.") from None
+    if have.shape != want.shape:
+        raise Failure(f"{_sentence(what)} should have shape {want.shape}, yours has shape {have.shape}.")
+    close = np.isclose(have, want, rtol=0.0, atol=tol, equal_nan=True)
+    if not close.all():
+        first = tuple(int(i) for i in np.argwhere(~close)[0])
+        index = first[0] if len(first) == 1 else first
+        w, h = _format_pair(float(want[first]), float(have[first]))
+        raise Failure(f"{_sentence(what)} differ from the expected values at {int((~close).sum())} of {close.size} "
+                      f"positions; the first is at index {index}: it should be {w}, yours is {h}.")
+
+
+def expect_raises(exc_type, fn, *args, what: str | None = None, **kwargs) -> BaseException:
+    """Fail unless fn(*args, **kwargs) raises exc_type; return the exception."""
+    label = what or f"{getattr(fn, '__name__', 'your function')}{_short_args(args)}"
+    try:
+        value = fn(*args, **kwargs)
+    except (Failure, NotAttempted):
+        raise
+    except exc_type as error:
+        return error
+    except Exception as error:
+        raised = _describe_exception(error)
+        raise Failure(f"{_sentence(label)} should raise {_names(exc_type)}, yours raised {raised}.") from None
+    raise Failure(f"{_sentence(label)} should raise {_names(exc_type)}, yours returned {value!r}.")
+
+
+def _names(exc_type) -> str:
+    types = exc_type if isinstance(exc_type, tuple) else (exc_type,)
+    return " or ".join(t.__name__ for t in types)
+
+
+def _short_args(args) -> str:
+    text = ", ".join(repr(a) for a in args)
+    return f"({text})" if len(text) <= 40 else "(…)"

@@ -1,0 +1,687 @@
+"""Checks of chapter 8, "Cost and latency trade-offs": measure, size, price, compare, choose.
+
+    from shipml.course.checks import run
+    run("ch08-ex2", benchmark)          # the learner's benchmark(fn, inputs, warmup, repeats) -> dict
+    run("ch08-ex3", instances_needed)   # instances_needed(rps, rps_per_instance, headroom) -> int
+    run("ch08-ex4", monthly_cost)       # monthly_cost(instances, hourly_price, hours_per_month=730) -> EUR
+    run("ch08-ex4b", cost_per_million)  # cost_per_million(monthly, rps, hours_per_month=730) -> EUR
+    run("ch08-ex5", pareto_front)       # pareto_front(df, minimize=[...], maximize=[...]) -> bool Series
+    run("ch08-ex6", plan)               # plan(configs, peak_rps, slo_p95_ms, min_quality, ...) -> (priced, chosen)
+
+The benchmark is given functions of known cost: each busy-waits on
+`time.perf_counter` for a set number of milliseconds and records when each
+call started and ended. The learner's percentiles and throughput are compared
+with what the calls really took, not with their nominal cost, so a busy
+machine that stretches some calls does not fail a right answer; every case
+takes a fraction of a second. The other exercises are compared with
+`shipml.performance.pricing` and `shipml.performance.pareto` (730 hours a month, headroom as the share
+of capacity kept free, ties on the frontier) on small tables whose answers can
+be worked out by hand.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from shipml.course.checks import Failure, NotAttempted, WrongType, exercise, expect, expect_number, kind_of
+
+# --- exercise 2: a benchmark --------------------------------------------------------------------------
+
+_KEYS = ("p50_ms", "p95_ms", "p99_ms", "throughput")
+
+
+def _busy(ms: float) -> None:
+    """Keep the CPU busy for `ms` milliseconds (a sleep can overshoot by a scheduler tick)."""
+    end = time.perf_counter() + ms / 1e3
+    while time.perf_counter() < end:
+        pass
+
+
+class _Costed:
+    """A function of known cost that times itself.
+
+    The first `cold` calls take `cold_ms`; the others take the input's value in
+    milliseconds (a letter costs nothing). Every call records when it started
+    and ended, so the checks compare the learner's numbers with what the calls
+    really took, on a busy machine too.
+    """
+
+    def __init__(self, cold: int = 0, cold_ms: float = 0.0):
+        self.cold, self.cold_ms, self.calls, self.spans = cold, cold_ms, [], []
+
+    def __call__(self, x):
+        self.calls.append(x)
+        cost = x if isinstance(x, (int, float)) else 0.0
+        start = time.perf_counter()
+        _busy(self.cold_ms if len(self.calls) <= self.cold else cost)
+        self.spans.append((start, time.perf_counter()))
+        return 0.0
+
+    def timed_ms(self, warmup: int, repeats: int) -> np.ndarray:
+        """How long each timed call (those after the warm-up) took inside fn, in milliseconds."""
+        return np.array([(end - start) * 1e3 for start, end in self.spans[warmup:warmup + repeats]])
+
+    def timed_seconds(self, warmup: int, repeats: int) -> float:
+        """From the start of the first timed call to the end of the last one."""
+        timed = self.spans[warmup:warmup + repeats]
+        return timed[-1][1] - timed[0][0]
+
+
+def _measured(benchmark, fn, inputs, warmup, repeats) -> dict:
+    got = benchmark(fn, list(inputs), warmup, repeats)
+    if not isinstance(got, dict):
+        raise WrongType(f"Expected a dict with the keys p50_ms, p95_ms, p99_ms and throughput, got {kind_of(got)}.")
+    missing = [k for k in _KEYS if k not in got]
+    if missing:
+        raise Failure(f"The result has no key {missing[0]!r}; it has {sorted(map(str, got))}.")
+    for key in _KEYS:
+        value = got[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise WrongType(f"Expected a number for {key}, got {kind_of(value)}.")
+    values = {k: float(got[k]) for k in _KEYS}
+    expect(all(math.isfinite(v) for v in values.values()),
+           f"Every value should be a finite number; yours are {values}.")
+    expect(values["p50_ms"] <= values["p95_ms"] <= values["p99_ms"],
+           f"The percentiles should grow: p50 <= p95 <= p99; yours are {values['p50_ms']:.3g}, "
+           f"{values['p95_ms']:.3g} and {values['p99_ms']:.3g} ms.")
+    expect(len(fn.spans) > warmup, f"benchmark(fn, inputs, {warmup}, {repeats}) called fn only {len(fn.spans)} "
+                                   f"times; it should call it {warmup} + {repeats} times.")
+    return values
+
+
+def _range(durations_ms, q) -> tuple[float, float]:
+    """Where a learner's q-th percentile may lie, given what each timed call took inside fn.
+
+    A latency timed around the call is never shorter than the time inside it,
+    so the lower end is the lowest percentile of those times (any method of
+    interpolation lands above it); the upper end allows for the call itself
+    and a timer, generously.
+    """
+    low = float(np.percentile(durations_ms, q, method="lower"))
+    high = float(np.percentile(durations_ms, q, method="higher"))
+    return 0.98 * low, 1.1 * high + 0.5
+
+
+def _expect_between(got, key, durations_ms, message, if_high="", if_low=""):
+    """Fail with `message` (and the advice for a value too high or too low) unless got[key] is in range."""
+    low, high = _range(durations_ms, int(key[1:3]))
+    value = got[key]
+    advice = if_high if value > high else if_low if value < low else ""
+    expect(low <= value <= high, message.format(got=value, low=low, high=high) + "." + (" " + advice if advice else ""))
+
+
+ex2 = exercise(
+    "ch08-ex2",
+    timeout_s=20,  # each case takes well under a second; a loaded machine may stretch that
+    title="A benchmark with warm-up, repeats and percentiles",
+    hints=[
+        "Two loops: `warmup` calls whose time you throw away, then `repeats` calls, each timed with "
+        "`time.perf_counter()` just before and just after `fn(x)`.",
+        "Keep one latency per timed call, in milliseconds (`(t1 - t0) * 1000`), and take percentiles of that list "
+        "with `np.percentile(latencies_ms, [50, 95, 99])`, not its mean or its maximum.",
+        "Throughput: the number of timed calls divided by the seconds from the first timed call to the end of the "
+        "last one. Call `fn(inputs[k % len(inputs)])` for k = 0, 1, 2, … across both loops.",
+    ],
+)
+
+
+@ex2.case("a 2 ms function: the latencies are in milliseconds",
+          hint="Multiply seconds by 1000: a function that takes 2 ms has a p50 of about 2.0, not 0.002.")
+def _(benchmark):
+    fn = _Costed()
+    got = _measured(benchmark, fn, [2.0], 2, 25)
+    _expect_between(got, "p50_ms", fn.timed_ms(2, 25),
+                    "The calls took about 2 ms each, so the p50 is {low:.3g} to {high:.3g} ms; yours is {got:.3g}",
+                    if_low="Latencies are in milliseconds: seconds × 1000.",
+                    if_high="Time each call on its own, in milliseconds (not microseconds, not a sum).")
+
+
+@ex2.case("fn is called warmup + repeats times, cycling through the inputs in order",
+          hint="First `warmup` calls (untimed), then `repeats` timed calls; call k gets `inputs[k % len(inputs)]`.")
+def _(benchmark):
+    inputs, warmup, repeats = list("abcdefg"), 5, 12
+    fn = _Costed()
+    benchmark(fn, list(inputs), warmup, repeats)  # only the calls matter here
+    calls = fn.calls
+    expect(len(calls) == warmup + repeats,
+           f"benchmark(fn, inputs, warmup=5, repeats=12) called fn {len(calls)} times; it should call it "
+           f"warmup + repeats = 17 times: 5 untimed warm-up calls, then 12 timed ones.")
+    expect(calls[:warmup] == inputs[:warmup],
+           f"The warm-up calls should get the inputs in order, {inputs[:warmup]}; yours got {calls[:warmup]}.")
+    going_on = [inputs[(warmup + i) % len(inputs)] for i in range(repeats)]
+    from_start = [inputs[i % len(inputs)] for i in range(repeats)]
+    expect(calls[warmup:] in (going_on, from_start),
+           f"The timed calls should cycle through the inputs in order, {going_on}; yours got {calls[warmup:]}.")
+
+
+@ex2.case("a cold start: slow first calls stay out of the timings when warmup covers them",
+          hint="Time only the calls after the warm-up: the first calls (loading, caches) are not what users see.")
+def _(benchmark):
+    fn = _Costed(cold=3, cold_ms=30.0)  # the first 3 calls take 30 ms, then 1 ms each
+    got = _measured(benchmark, fn, [1.0], 3, 20)
+    _expect_between(got, "p99_ms", fn.timed_ms(3, 20),
+                    "The first 3 calls take 30 ms and the rest 1 ms: with warmup=3 the timed calls' p99 is "
+                    "{low:.3g} to {high:.3g} ms, but yours is {got:.3g}",
+                    if_high="Time only the calls after the warm-up.")
+    _expect_between(got, "p50_ms", fn.timed_ms(3, 20),
+                    "The calls after the warm-up take 1 ms: their p50 is {low:.3g} to {high:.3g} ms; yours is "
+                    "{got:.3g}")
+
+
+@ex2.case("a slow call in 50: the p99 shows it, the p50 does not",
+          hint="Percentiles of the list of latencies: `np.percentile(latencies_ms, 99)`, not the mean.")
+def _(benchmark):
+    fn = _Costed()
+    got = _measured(benchmark, fn, [0.3] * 49 + [15.0], 0, 100)  # 2 of the 100 calls take 15 ms
+    durations = fn.timed_ms(0, 100)
+    _expect_between(got, "p99_ms", durations,
+                    "2 calls in 100 take 15 ms, so the p99 is {low:.3g} to {high:.3g} ms; yours is {got:.3g}",
+                    if_low="A mean hides the slow calls; the p99 is the latency that 99 % of the calls stay under.")
+    for key in ("p50_ms", "p95_ms"):
+        _expect_between(got, key, durations,
+                        f"98 calls in 100 take 0.3 ms, so the {key[:3]} is {{low:.3g}} to {{high:.3g}} ms; yours "
+                        "is {got:.3g}")
+
+
+@ex2.case("one very slow call in 200: the p99 is not the maximum",
+          hint="The p99 is the latency below which 99 % of calls lie: one call in 200 is above it.")
+def _(benchmark):
+    inputs = [0.2] * 200  # 4 calls of 8 ms (2 %) and 1 of 40 ms (0.5 %)
+    for i in (37, 88, 121, 170):
+        inputs[i] = 8.0
+    inputs[150] = 40.0
+    fn = _Costed()
+    got = _measured(benchmark, fn, inputs, 0, 200)
+    _expect_between(got, "p99_ms", fn.timed_ms(0, 200),
+                    "Only 1 call in 200 takes 40 ms, and 4 take 8 ms: the p99 is {low:.3g} to {high:.3g} ms, yours "
+                    "is {got:.3g}", if_high="The maximum is not the 99th percentile.")
+
+
+def _expect_throughput(got, fn, warmup, repeats, what):
+    seconds = fn.timed_seconds(warmup, repeats)
+    expected = repeats / seconds
+    # Timed around the calls, the window is a little longer than inside them: a little fewer calls per second.
+    expect(0.7 * expected <= got["throughput"] <= 1.05 * expected,
+           f"The {repeats} timed calls of {what} took {seconds * 1e3:.0f} ms from the start of the first to the "
+           f"end of the last: {expected:.0f} calls per second; your throughput is {got['throughput']:.4g}. Count "
+           f"calls per second (not per millisecond) over the timed calls only, slow ones included: neither the "
+           f"warm-up nor 1000 / p50.")
+
+
+@ex2.case("throughput: timed calls per second, without the warm-up",
+          hint="repeats / (seconds from the start of the first timed call to the end of the last), warm-up excluded.")
+def _(benchmark):
+    fn = _Costed(cold=4, cold_ms=30.0)  # a 120 ms warm-up, then 40 calls: 35 of 1 ms and 5 of 6 ms
+    got = _measured(benchmark, fn, [1.0] * 7 + [6.0], 4, 40)
+    _expect_throughput(got, fn, 4, 40, "this function (35 of 1 ms, 5 of 6 ms)")
+
+
+@ex2.case("another size: 3 ms calls, 6 warm-up calls, 20 timed", hidden=True)
+def _(benchmark):
+    fn = _Costed(cold=6, cold_ms=5.0)
+    got = _measured(benchmark, fn, [3.0, 3.0, 3.0], 6, 20)
+    expect(len(fn.calls) == 26, f"fn should be called 26 times, not {len(fn.calls)}.")
+    _expect_between(got, "p50_ms", fn.timed_ms(6, 20),
+                    "Calls of 3 ms have a p50 of {low:.3g} to {high:.3g} ms; yours is {got:.3g}")
+    _expect_throughput(got, fn, 6, 20, "twenty calls of 3 ms")
+
+
+# --- exercise 3: instances for a traffic level ----------------------------------------------------------
+
+ex3 = exercise(
+    "ch08-ex3",
+    title="Instances for a traffic level, with headroom",
+    hints=[
+        "Each instance is planned at `rps_per_instance * (1 - headroom)` requests/s: the rest is kept free for "
+        "bursts.",
+        "Divide the traffic by that, and round up with `math.ceil`: 3.2 instances means 4, never 3.",
+        "A service with no traffic still runs one instance: return `max(1, math.ceil(...))`.",
+    ],
+)
+
+# Every case below divides exactly in binary floating point (headroom 0, 0.25 or 0.5), so an answer that is a
+# whole number is not pushed a hair above it by rounding: with headroom 0.3, 21 / (3 * (1 - 0.3)) is
+# 10.000000000000002 and `math.ceil` makes it 11, where shipml.performance.pricing subtracts 1e-9 first and says 10. A case
+# like that would fail a correct formula for a reason the exercise is not about.
+
+
+def _expect_instances(instances_needed, rps, per, headroom, expected, why):
+    call = f"instances_needed({rps:_}, {per:_}, {headroom})"
+    got = instances_needed(rps, per, headroom)
+    value = expect_number(got, expected, tol=math.inf, what=call)  # a number (WrongType otherwise)
+    if value != expected:
+        shown = f"{value:g}" if not math.isfinite(value) or value == int(value) else f"{value:.6g}"
+        raise Failure(f"{call} should be {expected} ({why}); yours is {shown}.")
+
+
+@ex3.case("an exact fit: 3,000 requests/s, 1,000 per instance, headroom 0.25 → 4",
+          hint="Each instance is planned at 1,000 × (1 − 0.25) = 750 requests/s; 3,000 / 750 = 4.")
+def _(instances_needed):
+    _expect_instances(instances_needed, 3_000, 1_000, 0.25, 4, "each instance is planned at 750 requests/s")
+
+
+@ex3.case("a little more traffic rounds up: 3,001 requests/s → 5",
+          hint="3,001 / 750 = 4.001: four instances are not enough, so round up with math.ceil, never down.")
+def _(instances_needed):
+    _expect_instances(instances_needed, 3_001, 1_000, 0.25, 5, "4.001 instances means 5")
+
+
+@ex3.case("headroom is the share of each instance kept free: 7,000 requests/s → 10",
+          hint="Plan each instance at rps_per_instance × (1 − headroom), and divide the traffic by that.")
+def _(instances_needed):
+    _expect_instances(instances_needed, 7_000, 1_000, 0.25, 10, "7,000 / 750 = 9.33, so 10")
+
+
+@ex3.case("no headroom: 2,500 requests/s, 1,000 per instance → 3",
+          hint="With headroom 0 each instance is planned at its full capacity: 2.5 instances means 3.")
+def _(instances_needed):
+    _expect_instances(instances_needed, 2_500, 1_000, 0.0, 3, "2.5 instances means 3")
+
+
+@ex3.case("no traffic still needs one instance",
+          hint="A service must be up to answer its first request: at least 1 instance, `max(1, ...)`.")
+def _(instances_needed):
+    _expect_instances(instances_needed, 0, 1_000, 0.25, 1, "a service that is up runs at least one instance")
+
+
+@ex3.case("big numbers: a million requests/s, 4,500 per instance, headroom 0.5 → 445",
+          hint="1,000,000 / (4,500 × 0.5) = 444.4: round up.")
+def _(instances_needed):
+    _expect_instances(instances_needed, 1_000_000, 4_500, 0.5, 445, "444.4 instances means 445")
+
+
+@ex3.case("the chapter's example and a fleet of one", hidden=True)
+def _(instances_needed):
+    from shipml.performance.pricing import instances_needed as reference
+
+    for rps, per, headroom in [(20_000, 9_000, 0.3), (1, 50_000, 0.5), (49_999, 25_000, 0.0), (123_456, 789, 0.375)]:
+        _expect_instances(instances_needed, rps, per, headroom, reference(rps, per, headroom), "as shipml.performance.pricing")
+
+
+# --- exercise 4: a month of a fleet, and the cost of a million predictions ---------------------------------
+
+ex4 = exercise(
+    "ch08-ex4",
+    title="A fleet's monthly cost",
+    hints=[
+        "An instance bills every hour it runs, whether it is busy or not.",
+        "A month is `hours_per_month` hours: 730 on average (365 × 24 / 12), as cloud bills count them.",
+        "Return `instances * hourly_price * hours_per_month`.",
+    ],
+)
+
+
+@ex4.case("a month is 730 hours: one instance at 1 EUR/hour costs 730 EUR",
+          hint="Multiply by the hours in a month (730), not in a day (24).")
+def _(monthly_cost):
+    expect_number(monthly_cost(1, 1.0), 730.0, rtol=1e-9, what="monthly_cost(1, 1.0), in EUR")
+
+
+@ex4.case("four instances at 0.36 EUR/hour: 1,051.20 EUR",
+          hint="Every instance bills: instances × hourly price × hours in the month.")
+def _(monthly_cost):
+    expect_number(monthly_cost(4, 0.36), 4 * 0.36 * 730, rtol=1e-9, what="monthly_cost(4, 0.36), in EUR")
+
+
+@ex4.case("hours_per_month is used: a 31-day month is 744 hours",
+          hint="Use the hours_per_month argument (730 by default), not a fixed number.")
+def _(monthly_cost):
+    expect_number(monthly_cost(2, 0.5, 744), 744.0, rtol=1e-9, what="monthly_cost(2, 0.5, 744), in EUR")
+
+
+@ex4.case("no instances, no bill; and shipml.performance.pricing's examples", hidden=True)
+def _(monthly_cost):
+    from shipml.performance.pricing import monthly_cost as reference
+
+    for instances, price in [(0, 0.72), (3, 0.09), (12, 4.5)]:
+        expect_number(monthly_cost(instances, price), reference(instances, price), rtol=1e-9, tol=1e-9,
+                      what=f"monthly_cost({instances}, {price}), in EUR")
+
+
+ex4b = exercise(
+    "ch08-ex4b",
+    title="The cost of a million predictions",
+    hints=[
+        "First count the predictions in a month: requests per second × seconds in an hour × hours in a month.",
+        "An hour is 3,600 seconds and a month `hours_per_month` hours, so that is `rps * 3600 * hours_per_month`.",
+        "Return `monthly / (rps * 3600 * hours_per_month) * 1_000_000`.",
+    ],
+)
+
+
+def _per_million_slip(got: float, expected: float) -> str:
+    """A sentence naming the slip behind a wrong cost per million, where its ratio gives it away."""
+    ratio = got / expected if expected else math.inf
+    for factor, slip in [(3600, "The 3,600 seconds of an hour seem to be missing."),
+                         (730 / 24, "That counts the hours of a day (24), not of a month (730)."),
+                         (1 / 1000, "That is the cost per thousand predictions, not per million."),
+                         (1 / 1e6, "That is the cost of one prediction, not of a million."),
+                         (1 / 60, "An hour is 3,600 seconds, not 60.")]:
+        if math.isclose(ratio, factor, rel_tol=1e-3):
+            return " " + slip
+    return ""
+
+
+def _expect_per_million(cost_per_million, monthly, rps, expected, *args):
+    call = ", ".join(f"{a:_}" if isinstance(a, int) else repr(a) for a in (monthly, rps, *args))
+    got = cost_per_million(monthly, rps, *args)
+    try:
+        expect_number(got, expected, rtol=1e-9, tol=0, what=f"cost_per_million({call}), in EUR")
+    except WrongType:
+        raise
+    except Failure as failure:
+        raise Failure(str(failure) + _per_million_slip(float(got), expected)) from None
+
+
+@ex4b.case("262.80 EUR a month at 100 requests/s is 1 EUR per million predictions",
+           hint="100 requests/s for a month is 100 × 3,600 × 730 = 262,800,000 predictions.")
+def _(cost_per_million):
+    _expect_per_million(cost_per_million, 262.8, 100, 1.0)
+
+
+@ex4b.case("a month of traffic is rps × 3,600 seconds × 730 hours",
+           hint="Seconds in an hour (3,600) times hours in a month (730), times the requests per second.")
+def _(cost_per_million):
+    _expect_per_million(cost_per_million, 1_051.2, 20_000, 1_051.2 / (20_000 * 3600 * 730) * 1e6)
+
+
+@ex4b.case("per million predictions, not per thousand",
+           hint="Divide the monthly cost by the predictions in the month, then multiply by 1,000,000.")
+def _(cost_per_million):
+    _expect_per_million(cost_per_million, 65.7, 1, 65.7 / (3600 * 730) * 1e6)
+
+
+@ex4b.case("hours_per_month is used: 744 hours in a 31-day month",
+           hint="Use the hours_per_month argument for the month's predictions, not a fixed 730.")
+def _(cost_per_million):
+    _expect_per_million(cost_per_million, 267.84, 100, 267.84 / (100 * 3600 * 744) * 1e6, 744)
+
+
+@ex4b.case("shipml.performance.pricing's examples", hidden=True)
+def _(cost_per_million):
+    from shipml.performance.pricing import cost_per_million as reference
+
+    for monthly, rps in [(1_051.2, 20_000), (65.7, 3), (9_000.0, 250_000)]:
+        _expect_per_million(cost_per_million, monthly, rps, reference(monthly, rps))
+
+
+# --- exercise 5: the Pareto frontier --------------------------------------------------------------------
+
+ex5 = exercise(
+    "ch08-ex5",
+    title="The Pareto frontier",
+    hints=[
+        "Row j dominates row i when j is at least as good as i on every measure and strictly better on at least "
+        "one. Row i is on the frontier when no row dominates it.",
+        "Turn every measure into 'smaller is better' first: keep the minimize columns, negate the maximize ones. "
+        "Then compare row i with every other row j.",
+        "`dominated = any(all(v[j] <= v[i]) and any(v[j] < v[i]) for j)`; return "
+        "`pd.Series(on_front, index=df.index)`. Identical rows do not dominate each other.",
+    ],
+)
+
+
+def _table(rows, index):
+    import pandas as pd
+
+    return pd.DataFrame(rows, index=index)
+
+
+def _names(labels) -> str:
+    quoted = [repr(str(label)) for label in labels]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _expect_front(pareto_front, df, expected, what, minimize=(), maximize=()):
+    import pandas as pd
+
+    before = df.copy(deep=True)
+    got = pareto_front(df, minimize=list(minimize), maximize=list(maximize))
+    expect(df.equals(before), f"pareto_front changed the table it was given ({what}); work on a copy.")
+    if isinstance(got, pd.DataFrame) and got.shape[1] == 1:
+        got = got.iloc[:, 0]
+    if isinstance(got, pd.Series):
+        expect(list(got.index) == list(df.index),
+               f"The Series should have the table's index, {list(df.index)}; yours has {list(got.index)} "
+               f"({what}).")
+        values = got.to_numpy()
+    elif isinstance(got, (list, tuple, np.ndarray)):
+        values = np.asarray(got)
+    else:
+        raise WrongType(f"Expected a pandas Series of True/False, one per row, got {kind_of(got)}.")
+    if values.shape != (len(df),):
+        raise Failure(f"Expected one True/False per row ({len(df)}); yours has shape {values.shape} ({what}).")
+    if not all(isinstance(v, (bool, np.bool_)) for v in values):
+        raise WrongType(f"Expected True/False for each row, got {values.tolist()} ({what}).")
+    want = dict(zip(df.index, expected))
+    have = dict(zip(df.index, (bool(v) for v in values)))
+    wrong_in = [k for k in df.index if have[k] and not want[k]]
+    wrong_out = [k for k in df.index if want[k] and not have[k]]
+    if wrong_in or wrong_out:
+        parts = []
+        if wrong_in:
+            parts.append(f"{_names(wrong_in)} should be dominated")
+        if wrong_out:
+            parts.append(f"{_names(wrong_out)} should be on the frontier")
+        raise Failure(f"In {what}, {' and '.join(parts)}.")
+
+
+@ex5.case("a clear trade-off: fast and dear, slow and cheap, and one worse on both",
+          hint="A row is dominated when another is at least as good on every measure and better on one.")
+def _(pareto_front):
+    df = _table({"p95_ms": [1.0, 5.0, 6.0, 3.0], "monthly_eur": [900.0, 100.0, 200.0, 400.0]},
+                index=["fast", "cheap", "worse", "middle"])
+    _expect_front(pareto_front, df, [True, True, False, True], "the fast, the cheap, the worse and the middle",
+                  minimize=["p95_ms", "monthly_eur"])
+
+
+@ex5.case("identical rows both stay on the frontier",
+          hint="Identical rows do not dominate each other: domination needs strictly better on at least one "
+               "measure.")
+def _(pareto_front):
+    df = _table({"p95_ms": [2.0, 2.0, 1.0], "monthly_eur": [300.0, 300.0, 500.0]}, index=["a", "a copy", "c"])
+    _expect_front(pareto_front, df, [True, True, True], "two identical configurations and a faster one",
+                  minimize=["p95_ms", "monthly_eur"])
+
+
+@ex5.case("equal on one measure and worse on another is dominated",
+          hint="At least as good on every measure and strictly better on ONE is enough: not on all of them.")
+def _(pareto_front):
+    df = _table({"p95_ms": [2.0, 2.0, 1.0], "monthly_eur": [300.0, 450.0, 800.0]}, index=["a", "b", "c"])
+    _expect_front(pareto_front, df, [True, False, True], "b, as fast as a but dearer",
+                  minimize=["p95_ms", "monthly_eur"])
+
+
+@ex5.case("maximize: a higher PR-AUC is better",
+          hint="For the maximize columns, larger is better: negate them, then treat them like the others.")
+def _(pareto_front):
+    df = _table({"p95_ms": [1.0, 1.0, 2.0, 3.0], "pr_auc": [0.10, 0.14, 0.14, 0.15],
+                 "runtime": ["rule", "onnx", "eager", "large"]}, index=["r", "o", "e", "l"])
+    _expect_front(pareto_front, df, [False, True, False, True], "p95_ms to minimize and pr_auc to maximize",
+                  minimize=["p95_ms"], maximize=["pr_auc"])
+
+
+@ex5.case("one measure, and maximize only",
+          hint="With a single measure the frontier is its best value (and every row tied with it).")
+def _(pareto_front):
+    df = _table({"p95_ms": [3.0, 1.0, 1.0, 2.0], "pr_auc": [0.1, 0.3, 0.2, 0.3]}, index=list("wxyz"))
+    _expect_front(pareto_front, df, [False, True, True, False], "p95_ms alone", minimize=["p95_ms"])
+    _expect_front(pareto_front, df, [False, True, False, True], "pr_auc alone, to maximize", maximize=["pr_auc"])
+
+
+@ex5.case("a single row is on the frontier", hint="Nothing can dominate the only row.")
+def _(pareto_front):
+    df = _table({"p95_ms": [4.0], "monthly_eur": [70.0], "pr_auc": [0.12]}, index=["only"])
+    _expect_front(pareto_front, df, [True], "a table of one row", minimize=["p95_ms", "monthly_eur"],
+                  maximize=["pr_auc"])
+
+
+@ex5.case("forty random configurations, ties included, as shipml.performance.pareto", hidden=True)
+def _(pareto_front):
+    from shipml.performance.pareto import pareto_front as reference
+
+    rng = np.random.default_rng(8)
+    df = _table({"p95_ms": rng.integers(1, 6, 40).astype(float), "monthly_eur": rng.integers(1, 6, 40) * 100.0,
+                 "pr_auc": rng.integers(10, 15, 40) / 100}, index=[f"config {i}" for i in range(40)])
+    df = df.iloc[::-1]  # an index that is not 0, 1, 2, ...
+    expected = reference(df, minimize=["p95_ms", "monthly_eur"], maximize=["pr_auc"]).tolist()
+    _expect_front(pareto_front, df, expected, "forty random configurations", minimize=["p95_ms", "monthly_eur"],
+                  maximize=["pr_auc"])
+
+
+# --- exercise 6: the configuration to run -------------------------------------------------------------
+
+
+def example_configs():
+    """Six configurations with round numbers, as the notebook's `configs` table (one row per configuration)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {"runtime": ["rule", "eager", "onnx", "onnx-int8", "onnx", "onnx-int8"],
+         "batch": [1, 1, 1, 1, 32, 32],
+         "p95_ms": [0.01, 0.05, 0.02, 0.015, 2.5, 2.6],
+         "rps_per_vcpu": [200_000.0, 10_000.0, 25_000.0, 20_000.0, 75_000.0, 50_000.0],
+         "instance": ["cpu-2"] * 6, "vcpus": [2] * 6, "eur_per_hour": [0.09] * 6,
+         "pr_auc": [0.05, 0.14, 0.14, 0.15, 0.14, 0.15]},
+        index=pd.Index(["rule", "eager", "onnx", "onnx-int8", "onnx x32", "onnx-int8 x32"], name="config"))
+
+
+def reference_plan(configs, peak_rps, slo_p95_ms, min_quality, price_factor=1.0, headroom=0.3):
+    """What `plan` should return: (configs with instances, monthly_eur and on_front; the chosen label or None)."""
+    from shipml.performance.pareto import choose, pareto_front
+    from shipml.performance.pricing import instances_needed, monthly_cost
+
+    priced = configs.copy()
+    priced["instances"] = [instances_needed(peak_rps, r * v, headroom) for r, v in zip(configs.rps_per_vcpu,
+                                                                                       configs.vcpus)]
+    priced["monthly_eur"] = [monthly_cost(n, p * price_factor) for n, p in zip(priced.instances, configs.eur_per_hour)]
+    priced["on_front"] = pareto_front(priced, minimize=["p95_ms", "monthly_eur"], maximize=["pr_auc"])
+    try:  # the chapter's choice: the cheapest, then the better model, then the faster
+        return priced, choose(priced, slo_p95_ms=slo_p95_ms, min_quality=min_quality).name
+    except ValueError:  # no configuration meets the goal
+        return priced, None
+
+
+_NEEDS = {"instances": "instances_needed (exercise 3)", "monthly_eur": "monthly_cost (exercise 4)",
+          "on_front": "pareto_front (exercise 5)"}
+
+
+def _planned(plan, configs, peak_rps, slo_p95_ms, min_quality, price_factor=1.0, headroom=0.3):
+    import pandas as pd
+
+    before = configs.copy(deep=True)
+    got = plan(configs, peak_rps, slo_p95_ms, min_quality, price_factor, headroom)
+    expect(configs.equals(before), "plan changed the configurations table it was given; work on a copy "
+                                   "(`priced = configs.copy()`).")
+    if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], pd.DataFrame)):
+        raise WrongType(f"Expected a pair (priced table, chosen label or None), got {kind_of(got)}.")
+    priced, chosen = got
+    for column, needs in _NEEDS.items():
+        expect(column in priced.columns, f"The priced table has no column {column!r}; it has {list(priced.columns)}.")
+        if priced[column].isna().any():
+            raise NotAttempted(f"The {column} column holds None: your {needs} is not written yet.")
+    expect(list(priced.index) == list(configs.index),
+           f"The priced table should have one row per configuration, {list(configs.index)}; yours has "
+           f"{list(priced.index)}.")
+    return priced, chosen
+
+
+def _expect_column(priced, want, column, what):
+    for config in want.index:
+        expect_number(priced.loc[config, column], float(want.loc[config, column]), rtol=1e-9, tol=1e-9,
+                      what=f"the {column} of {config!r} ({what})")
+
+
+ex6 = exercise(
+    "ch08-ex6",
+    timeout_s=20,
+    title="The configuration to run",
+    hints=[
+        "Work on `priced = configs.copy()`: add `instances` (your instances_needed, with each row's "
+        "rps_per_vcpu × vcpus per instance), then `monthly_eur` (your monthly_cost, with each row's "
+        "eur_per_hour × price_factor).",
+        "`priced['on_front'] = pareto_front(priced, minimize=['p95_ms', 'monthly_eur'], maximize=['pr_auc'])`.",
+        "Keep the rows with p95_ms <= slo_p95_ms and pr_auc >= min_quality; if none is left, chosen is None; "
+        "else sort them by monthly_eur, then by pr_auc from the highest, then by p95_ms, and take the first index "
+        "label.",
+    ],
+)
+
+
+@ex6.case("sizes every configuration for the traffic, with headroom",
+          hint="instances = instances_needed(peak_rps, row's rps_per_vcpu × vcpus, headroom), one per row.")
+def _(plan):
+    configs = example_configs()
+    priced, _ = _planned(plan, configs, 100_000, 1.0, 0.1, 1.0, 0.5)
+    want, _ = reference_plan(configs, 100_000, 1.0, 0.1, 1.0, 0.5)
+    _expect_column(priced, want, "instances", "100,000 requests/s, headroom 0.5")
+
+
+@ex6.case("prices every configuration, price_factor included",
+          hint="monthly_eur = monthly_cost(instances, row's eur_per_hour × price_factor).")
+def _(plan):
+    configs = example_configs()
+    priced, _ = _planned(plan, configs, 100_000, 1.0, 0.1, 2.0, 0.5)
+    want, _ = reference_plan(configs, 100_000, 1.0, 0.1, 2.0, 0.5)
+    _expect_column(priced, want, "monthly_eur", "100,000 requests/s at twice the table's prices")
+
+
+@ex6.case("marks the frontier on p95_ms, monthly_eur and pr_auc",
+          hint="Minimize p95_ms and monthly_eur, maximize pr_auc; add the result as the on_front column.")
+def _(plan):
+    configs = example_configs()
+    priced, _ = _planned(plan, configs, 100_000, 1.0, 0.1, 1.0, 0.5)
+    want, _ = reference_plan(configs, 100_000, 1.0, 0.1, 1.0, 0.5)
+    for config in configs.index:
+        expect(bool(priced.loc[config, "on_front"]) == bool(want.loc[config, "on_front"]),
+               f"{config!r} should be {'on the frontier' if want.loc[config, 'on_front'] else 'dominated'} at "
+               f"100,000 requests/s; yours says the opposite.")
+
+
+def _expect_chosen(plan, rps, slo, floor, expected, why, headroom=0.5):
+    _, chosen = _planned(plan, example_configs(), rps, slo, floor, 1.0, headroom)
+    expect(chosen == expected,
+           f"At {rps:,} requests/s with an SLO of {slo:g} ms and a floor of {floor:g}, the configuration to run is "
+           f"{expected!r} ({why}); yours chose {chosen!r}.")
+
+
+@ex6.case("chooses the cheapest configuration that meets the SLO and the quality floor",
+          hint="Filter on both goals first (p95_ms <= SLO, pr_auc >= floor), then take the cheapest.")
+def _(plan):
+    _expect_chosen(plan, 100_000, 1.0, 0.1, "onnx",
+                   "the rule is cheaper but below the floor; onnx-int8 is faster but dearer")
+    _expect_chosen(plan, 100_000, 1.0, 0.145, "onnx-int8", "only the int8 models reach 0.145; the batched one is "
+                                                             "too slow")
+
+
+@ex6.case("a tie on cost goes to the better model, then to the faster one",
+          hint="Sort by monthly_eur, then by pr_auc (highest first), then by p95_ms: among equally cheap "
+               "configurations the better model costs nothing more, and among equally good ones the faster wins.")
+def _(plan):
+    _expect_chosen(plan, 100_000, 5.0, 0.1, "onnx-int8 x32",
+                   "both batched ones cost the same and onnx-int8 x32 has the higher PR-AUC")
+    _expect_chosen(plan, 1_000, 5.0, 0.1, "onnx-int8",
+                   "at this traffic all cost the same; the int8 ones have the highest PR-AUC and onnx-int8 is faster")
+
+
+@ex6.case("no configuration meets the goal: chosen is None",
+          hint="When no row meets both the SLO and the floor, return None as the choice (and still the table).")
+def _(plan):
+    _expect_chosen(plan, 100_000, 0.012, 0.1, None, "only the rule is that fast, and it is below the floor")
+
+
+@ex6.case("low traffic and another headroom", hidden=True)
+def _(plan):
+    configs = example_configs()
+    for rps, slo, floor, price_factor, headroom in [(1_000, 1.0, 0.1, 1.0, 0.25), (1_000_000, 3.0, 0.0, 0.5, 0.25),
+                                                    (250_000, 2.55, 0.15, 1.5, 0.0)]:
+        priced, chosen = _planned(plan, configs, rps, slo, floor, price_factor, headroom)
+        want, expected = reference_plan(configs, rps, slo, floor, price_factor, headroom)
+        what = f"{rps:,} requests/s, headroom {headroom}"
+        _expect_column(priced, want, "instances", what)
+        _expect_column(priced, want, "monthly_eur", what)
+        expect(chosen == expected, f"At {what}, SLO {slo:g} ms and floor {floor:g}, the configuration to run is "
+                                   f"{expected!r}; yours chose {chosen!r}.")

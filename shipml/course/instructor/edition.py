@@ -1,0 +1,306 @@
+"""`shipml book --edition`: the student or the instructor edition of the book, in its own folder.
+
+    from shipml.course.instructor.edition import build_edition, edition_toc, instructor_page
+    build_edition(".", "student", chapters="01", out="_build/editions/student")
+
+    shipml book --edition student|instructor [--chapters 01,04] [--out DIR]
+
+The edition is built from a copy of the course in a temporary folder, with a
+`_toc.yml` made from the course's own:
+
+- student: no solution page, no instructor guide; every solution line is
+  searched for in the built files afterwards, and a hit is an error;
+- instructor: the solutions, and an "Instructor guide" part with one page per
+  chapter (objectives, minutes, exercises with their points, the checks, and
+  common mistakes: the hints of the checks' cases), generated from the
+  notebooks' front matter and the checks registry.
+
+`--chapters` keeps only those chapters (and their exercises and solutions).
+A `{doc}` link to a page that the edition leaves out becomes its plain text.
+The course's execution cache (`_build/.jupyter_cache`) is copied in, so
+notebooks whose code has not changed are not executed again. The HTML lands
+in `--out` (default `_build/editions/<edition>`); the build runs with
+`--warningiserror --nitpick`, as the course's own.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from shipml.course.instructor.course import Chapter, InstructorError, select
+
+__all__ = ["EDITIONS", "build_edition", "edition_toc", "instructor_page", "add_arguments", "command"]
+
+EDITIONS = ("student", "instructor")
+GUIDE_DIR = "instructor"
+_DOC_ROLE = re.compile(r"\{doc\}`(?P<body>[^`]*)`")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _doc(entry: str) -> str:
+    return entry[:-3] if entry.endswith(".md") else entry
+
+
+def edition_toc(toc: dict, edition: str, stems: list[str]) -> dict:
+    """The course's toc (as loaded from _toc.yml) filtered for `edition` and the chapter `stems`."""
+    if edition not in EDITIONS:
+        raise InstructorError(f"there is no {edition!r} edition: choose student or instructor")
+
+    def keep(file: str) -> bool:
+        folder, _, name = _doc(file).partition("/")
+        if folder in ("chapters", "exercises", "solutions") and name not in stems:
+            return False
+        if edition == "student" and (folder == "solutions" or _doc(file) == "book/instructor-guide"):
+            return False
+        return True
+
+    def filter_entries(entries):
+        kept = []
+        for entry in entries or []:
+            if not isinstance(entry, dict) or "file" not in entry:
+                kept.append(entry)
+                continue
+            if not keep(entry["file"]):
+                continue
+            entry = dict(entry)
+            if "sections" in entry:
+                entry["sections"] = filter_entries(entry["sections"])
+                if not entry["sections"]:
+                    del entry["sections"]
+            kept.append(entry)
+        return kept
+
+    result = {k: v for k, v in toc.items() if k not in ("parts", "chapters")}
+    if "parts" in toc:
+        parts = []
+        for part in toc["parts"]:
+            chapters = filter_entries(part.get("chapters"))
+            if chapters:
+                parts.append({**part, "chapters": chapters})
+        if edition == "instructor":
+            parts.append({"caption": "Instructor guide",
+                          "chapters": [{"file": f"{GUIDE_DIR}/{stem}"} for stem in stems]})
+        result["parts"] = parts
+    else:
+        result["chapters"] = filter_entries(toc.get("chapters"))
+        if edition == "instructor":
+            result["chapters"] += [{"file": f"{GUIDE_DIR}/{stem}"} for stem in stems]
+    return result
+
+
+def _toc_docs(toc: dict) -> set[str]:
+    docs = {_doc(toc["root"])} if "root" in toc else set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                docs.add(_doc(node["file"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return docs
+
+
+def _unlink_missing(path: Path, root: Path, docs: set[str]) -> None:
+    """Turn each {doc} link of the page at `path` to a page outside `docs` into its text."""
+    here = posixpath.dirname(path.relative_to(root).as_posix())
+
+    def replace(match):
+        body = match.group("body")
+        explicit = re.match(r"(?s)^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", body)
+        text, target = (explicit.group("text"), explicit.group("target")) if explicit else (None, body)
+        target = target.strip()
+        doc = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(here, target))
+        if _doc(doc) in docs:
+            return match.group(0)
+        return text if text else posixpath.basename(target)
+
+    text = path.read_text(encoding="utf-8")
+    new = _DOC_ROLE.sub(replace, text)
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+
+
+def _checks_of(ex_id: str):
+    try:
+        from shipml.course.checks import get_exercise
+
+        return get_exercise(ex_id)
+    except LookupError:
+        return None
+
+
+def instructor_page(chapter: Chapter) -> str:
+    """The instructor guide page of one chapter (MyST markdown)."""
+    facts = chapter.facts
+    lines = [f"# Instructor guide: {chapter.title}", ""]
+    prerequisites = ", ".join(f"`{p}`" for p in facts.get("prerequisites", [])) or "none"
+    minutes = facts.get("minutes")
+    lines += [
+        f"Pages: {{doc}}`the chapter <../chapters/{chapter.stem}>`, {{doc}}`its exercises "
+        f"<../exercises/{chapter.stem}>`, {{doc}}`the worked solutions <../solutions/{chapter.stem}>`.",
+        "",
+        f"- **Time for learners:** {f'{minutes} minutes' if minutes else 'not given'} of reading and exercises",
+        f"- **Execution budget:** {facts.get('runtime_budget_s', 'not given')} s on 2 CPU cores",
+        f"- **Prerequisites:** {prerequisites}",
+        "",
+        "## Objectives",
+        "",
+    ]
+    lines += [f"- {o}" for o in facts.get("objectives", [])] or ["- (none given in the front matter)"]
+    lines += ["", "## Exercises and points", ""]
+    lines += ["| exercise | what the learner writes | points | checks (public + hidden) |",
+              "| --- | --- | --- | --- |"]
+    mistakes: list[str] = []
+    for ex in chapter.exercises:
+        registered = _checks_of(ex.id)
+        public = [c for c in registered.cases.values() if not c.hidden] if registered else []
+        hidden = [c for c in registered.cases.values() if c.hidden] if registered else []
+        title = (registered.title if registered else ex.title) or ex.id
+        counts = f"{len(public)} + {len(hidden) + len(ex.hidden_cells)}"
+        lines.append(f"| {ex.id}: {title} | `{ex.target}` | {ex.points:g} | {counts} |")
+        hinted = [c for c in public if c.hint]
+        if hinted:
+            mistakes += [f"**{ex.id}** ({title})", ""]
+            mistakes += [f"- {c.name}: {c.hint}" for c in hinted]
+            mistakes.append("")
+    total = chapter.max_points
+    lines += ["", f"Total: {total:g} point{'s' if total != 1 else ''}. Points come from a `:points:` option "
+              "on the solution's `Check` cell, 1 by default; a learner earns that times the share of the "
+              "exercise's checks passed."]
+    if chapter.quizzes:
+        lines += ["", f"Quizzes {', '.join(f'`{q}`' for q in chapter.quizzes)} give instant feedback in the "
+                  "notebook and are not graded."]
+    lines += ["", "## Common mistakes", "",
+              "Each public check targets a mistake learners make; its hint is what the grader's feedback "
+              "says when that check fails.", ""]
+    lines += mistakes or ["No check of this chapter has a hint yet.", ""]
+    lines += ["## Assign and grade", "", "```console",
+              f"shipml assign --chapters {chapter.number} --out week-{chapter.number}",
+              f"shipml grade week-{chapter.number}/autograder submissions/ --out grades.csv --jobs 2",
+              "```", ""]
+    return "\n".join(lines)
+
+
+def _secret_hits(out: Path, chapters: list[Chapter]) -> list[str]:
+    from shipml.course.instructor.assign import secret_lines
+
+    secrets = set().union(*(secret_lines(c) for c in chapters)) if chapters else set()
+    hits = []
+    for path in sorted(out.rglob("*")):
+        if path.is_file() and path.suffix in (".html", ".ipynb", ".md", ".txt", ".js", ".json"):
+            raw = path.read_text(encoding="utf-8", errors="replace")
+            text = html.unescape(_TAG.sub("", raw)) if path.suffix == ".html" else raw
+            found = next((s for s in secrets if s in text or s in raw), None)
+            if found:
+                hits.append(f"{path.relative_to(out)}: {found[:60]}")
+    return hits
+
+
+_SKIP = {".git", ".venv", "_build", "tests", "benchmarks", "node_modules", "__pycache__", "_toc.yml"}
+
+
+def _copy_course(root: Path, build: Path, edition: str, stems: list[str], cache: bool) -> None:
+    ignore = shutil.ignore_patterns("*.ipynb", "__pycache__", ".ipynb_checkpoints", "*.egg-info")
+    notebooks = ("chapters", "exercises") + (("solutions",) if edition == "instructor" else ())
+    for entry in sorted(root.iterdir()):
+        if entry.name in _SKIP or entry.name.startswith(".") or entry.name == "solutions" and edition == "student":
+            continue
+        if entry.is_file():
+            shutil.copy2(entry, build / entry.name)
+        elif entry.name in notebooks:
+            (build / entry.name).mkdir()
+            for path in entry.iterdir():
+                if path.suffix == ".ipynb" or path.suffix == ".md" and path.stem not in stems:
+                    continue
+                copy = shutil.copytree if path.is_dir() else shutil.copy2
+                copy(path, build / entry.name / path.name)
+        elif entry.is_dir() and entry.name not in ("chapters", "exercises", "solutions"):
+            shutil.copytree(entry, build / entry.name, ignore=ignore)
+    if edition == "student" and (build / "book" / "instructor-guide.md").exists():
+        (build / "book" / "instructor-guide.md").unlink()
+    if cache and (root / "_build" / ".jupyter_cache").is_dir():
+        try:
+            shutil.copytree(root / "_build" / ".jupyter_cache", build / "_build" / ".jupyter_cache")
+        except (OSError, shutil.Error):
+            shutil.rmtree(build / "_build" / ".jupyter_cache", ignore_errors=True)  # executed afresh instead
+
+
+def build_edition(root=".", edition: str = "student", chapters=None, out=None, *, cache: bool = True,
+                  quiet: bool = True) -> Path:
+    """Build the edition's HTML into `out` (default `_build/editions/<edition>`); return `out`."""
+    import yaml
+
+    root = Path(root).resolve()
+    if edition not in EDITIONS:
+        raise InstructorError(f"there is no {edition!r} edition: choose student or instructor")
+    chosen = select(root, chapters)
+    stems = [c.stem for c in chosen]
+    out = Path(out) if out else root / "_build" / "editions" / edition
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    new_toc = edition_toc(toc, edition, stems)
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    if not jupyter_book.exists():
+        raise InstructorError("jupyter-book is not installed next to this Python: run `make book` once")
+    with tempfile.TemporaryDirectory(prefix=f"shipml-{edition}-") as tmp:
+        build = Path(tmp)
+        _copy_course(root, build, edition, stems, cache)
+        if edition == "instructor":
+            (build / GUIDE_DIR).mkdir()
+            for chapter in chosen:
+                (build / GUIDE_DIR / f"{chapter.stem}.md").write_text(instructor_page(chapter), encoding="utf-8")
+        (build / "_toc.yml").write_text("# Generated by `shipml book --edition " + edition + "`.\n"
+                                        + yaml.safe_dump(new_toc, sort_keys=False), encoding="utf-8")
+        docs = _toc_docs(new_toc)
+        for page in build.rglob("*.md"):
+            if "_build" not in page.parts and "_widgets_js" not in page.parts:
+                _unlink_missing(page, build, docs)
+        done = subprocess.run(
+            [str(jupyter_book), "build", "--warningiserror", "--nitpick", "--keep-going", str(build)],
+            capture_output=quiet, text=True,
+        )
+        if done.returncode != 0:
+            output = ((done.stdout or "") + (done.stderr or "")).splitlines()
+            tail = "\n".join(([line for line in output if "WARNING" in line or "ERROR" in line] or output)[-15:])
+            raise InstructorError(f"the {edition} edition did not build (exit {done.returncode}):\n{tail}")
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(build / "_build" / "html", out)
+    if edition == "student":
+        hits = _secret_hits(out, chosen)
+        if hits:
+            shutil.rmtree(out)
+            raise InstructorError("the student edition would show solution text, so it was removed: "
+                                  + "; ".join(hits[:5]))
+    return out
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--edition", required=True, choices=EDITIONS, help="which edition to build")
+    parser.add_argument("--chapters", help="chapter numbers or stems, comma-separated (default: all)")
+    parser.add_argument("--out", type=Path, help="the folder for the HTML (default: _build/editions/EDITION)")
+    parser.add_argument("--no-cache", action="store_true", help="execute every notebook afresh")
+    parser.add_argument("--root", default=".", type=Path, help="the course's root folder (default: .)")
+
+
+def command(args) -> int:
+    from shipml.course.authoring import AuthoringError
+
+    try:
+        out = build_edition(args.root, args.edition, args.chapters, args.out, cache=not args.no_cache)
+    except (InstructorError, AuthoringError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"the {args.edition} edition is in {out}: open file://{Path(out).resolve()}/index.html")
+    return 0

@@ -1,0 +1,198 @@
+"""The book's Sphinx extension.
+
+    # _config.yml
+    sphinx:
+      extra_extensions: [shipml.course.sphinxext]
+
+- Quizzes without a kernel: a `shipml.course.widgets.Quiz` output carries both the
+  widget view and a static HTML quiz (`shipml.course.quiz_static`); the book shows the
+  static one, which grades in the reader's browser. Explorers and checks keep
+  their widget view, rendered from the saved widget state.
+- A box under each chapter's title (`chapters/*`): its objectives and estimated
+  minutes (front matter `shipml:`), the seconds its execution took when the
+  book was built (myst-nb's execution data, also shown on book/execution), a
+  link to its exercise page and a download of the executed notebook (.ipynb).
+- Every notebook page offers its executed notebook as .ipynb in the theme's
+  download menu (sphinx-book-theme offers it only when a launch button is
+  configured), at `_sources/<page>.ipynb`.
+- Offline: a script or stylesheet from the network (MathJax from a CDN on a
+  page with math, a web font) is removed from the page with a warning, which
+  fails the book's `-W` build.
+- Drops a script that a page would load twice. Jupyter Book 1 with Sphinx 7.4
+  adds sphinx-thebe's and sphinx-togglebutton's inline scripts twice, and the
+  second `const THEBE_JS_URL` is a JavaScript error on every page.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+from shipml.course import authoring
+from shipml.course.quiz_static import MARKER
+
+logger = logging.getLogger(__name__)
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+CHAPTERS, EXERCISES = "chapters/", "exercises/"
+
+
+# --- quizzes: the static rendering wins ----------------------------------------
+
+
+def _is_static_quiz(node) -> bool:
+    return node.get("mime_type") == "text/html" and any(
+        f'class="{MARKER}"' in raw.astext() for raw in node.findall(nodes.raw))
+
+
+class PreferStaticQuiz(SphinxPostTransform):
+    """In a quiz's output, drop the widget view so that myst-nb picks the static HTML quiz."""
+
+    default_priority = 3  # before myst-nb's SelectMimeType (4) picks one mime type per bundle
+
+    def run(self, **kwargs) -> None:
+        for bundle in list(self.document.findall(nodes.container)):
+            if bundle.get("nb_element") != "mime_bundle":
+                continue
+            if any(_is_static_quiz(child) for child in bundle.children):
+                for child in [c for c in bundle.children if c.get("mime_type") == WIDGET_VIEW]:
+                    bundle.remove(child)
+
+
+# --- a box of facts under each chapter's title ------------------------------------
+
+
+def _runtime_text(exec_data) -> str:
+    if not exec_data or exec_data.get("runtime") is None:
+        return "It was not executed when this book was built."
+    status = "" if exec_data.get("succeeded") else ", and failed"
+    return f"Its code ran in {exec_data['runtime']:.1f} s when this book was built{status}."
+
+
+def _paragraph(*parts) -> nodes.paragraph:
+    paragraph = nodes.paragraph()
+    for part in parts:
+        paragraph += nodes.Text(part) if isinstance(part, str) else part
+    return paragraph
+
+
+def chapter_facts(docname: str, facts: dict, exec_data, exercise_doc: str | None) -> nodes.Element:
+    """The box of facts for a chapter page, as docutils nodes."""
+    box = nodes.admonition(classes=["shipml-chapter-facts", "tip"])
+    box += nodes.title(text="This chapter at a glance")
+    objectives = [str(o) for o in facts.get("objectives") or []]
+    if objectives:
+        box += _paragraph("You will be able to:")
+        items = nodes.bullet_list()
+        for objective in objectives:
+            items += nodes.list_item("", _paragraph(objective))
+        box += items
+    minutes = facts.get("minutes")
+    time_text = f"About {minutes} minutes of reading and exercises. " if minutes else ""
+    box += _paragraph(time_text + _runtime_text(exec_data))
+    up = "../" * docname.count("/")
+    label = "download this chapter as a notebook (.ipynb)"
+    download = nodes.reference("", "", internal=True, refuri=f"{up}_sources/{docname}.ipynb",
+                               classes=["shipml-download-ipynb"])
+    if exercise_doc:
+        download += nodes.Text(label)
+        xref = addnodes.pending_xref(
+            "", nodes.inline(text="the exercises"), refdomain="std", reftype="doc", refexplicit=True,
+            reftarget=posixpath.relpath(exercise_doc, posixpath.dirname(docname)), refdoc=docname, refwarn=True)
+        links = ["Practise with ", xref, ", or ", download, "."]
+    else:
+        download += nodes.Text(label[0].upper() + label[1:])
+        links = [download, "."]
+    box += _paragraph(*links)
+    return box
+
+
+def _add_chapter_facts(app, doctree) -> None:
+    env = app.env
+    docname = env.docname
+    if not docname.startswith(CHAPTERS):
+        return
+    try:
+        facts = authoring.front_matter(env.doc2path(docname), root=app.srcdir)
+    except authoring.AuthoringError as error:
+        logger.warning(str(error), location=docname)
+        return
+    if not facts:
+        return
+    exec_data = getattr(env, "nb_metadata", {}).get(docname, {}).get("exec_data")
+    exercise = EXERCISES + docname[len(CHAPTERS):]
+    exercise_doc = exercise if exercise in env.found_docs else None
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None or not isinstance(section[0], nodes.title):
+        return
+    section.insert(1, chapter_facts(docname, facts, exec_data, exercise_doc))
+
+
+# --- the executed notebook in the download menu -----------------------------------
+
+
+def _offer_notebook_download(app, pagename, templatename, context, doctree) -> None:
+    if app.builder.format != "html" or context.get("ipynb_source"):
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+# --- offline: nothing from the network --------------------------------------------
+
+
+def _is_remote(uri) -> bool:
+    return isinstance(uri, str) and uri.lower().startswith(("http://", "https://", "//"))
+
+
+def _refuse_remote_assets(app, pagename, templatename, context, doctree) -> None:
+    for key in ("script_files", "css_files"):
+        assets = context.get(key)
+        if not assets:
+            continue
+        remote = [a for a in assets if _is_remote(getattr(a, "filename", a))]
+        for asset in remote:
+            uri = getattr(asset, "filename", asset)
+            hint = " (MathJax: the page has math; write it without LaTeX)" if "mathjax" in uri.lower() else ""
+            logger.warning(f"page {pagename} would load {uri} from the network{hint}; "
+                           "the book must work offline, so it was left out", location=pagename)
+        assets[:] = [a for a in assets if a not in remote]
+
+
+# --- scripts added twice ----------------------------------------------------------
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in sorted(scripts, key=lambda js: getattr(js, "priority", 500)):
+        # The twins differ only in filename None versus "" (an inline script).
+        attributes = getattr(script, "attributes", {}) or {}
+        key = (getattr(script, "filename", None) or "", tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
+def setup(app):
+    app.add_post_transform(PreferStaticQuiz)
+    app.connect("doctree-read", _add_chapter_facts)
+    # before sphinx-book-theme builds its download menu (priority 501)
+    app.connect("html-page-context", _offer_notebook_download, priority=450)
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("html-page-context", _refuse_remote_assets, priority=950)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

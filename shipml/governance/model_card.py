@@ -1,0 +1,146 @@
+"""A model card generated from computed facts, and a check that nothing in it is missing or made up.
+
+    from shipml.governance import model_card
+    card = model_card.render(facts)            # Markdown: every section, numbers from `facts`
+    model_card.check(card, facts)              # [] when complete; else one sentence per problem
+    model_card.render(facts, sections=["Model details", "Data"])   # only some sections
+
+`facts` is a dict: `name`, `version`, `owner`, `date`, `model_details`,
+`intended_use`, `out_of_scope` and `data` (text); `metrics` ({name: number});
+`group_results` ({attribute: the table of `shipml.governance.fairness.group_metrics`});
+`limitations` and `ethical_considerations` (lists of sentences); `lineage`
+(the dict of `shipml.governance.audit.lineage_record`).
+
+Every number is written by `fmt` (three decimals; "no cases" where a rate is
+undefined), so `check` can find each computed value in the card: a card whose
+numbers were typed by hand, or left as "TODO", fails it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = ["PLACEHOLDERS", "REQUIRED_SECTIONS", "check", "fmt", "render", "sections"]
+
+REQUIRED_SECTIONS = (
+    "Model details", "Intended use", "Data", "Metrics", "Per-group results",
+    "Limitations", "Ethical considerations", "Lineage",
+)
+# Text that marks a field nobody filled in.
+PLACEHOLDERS = re.compile(r"\bTODO\b|\bTBD\b|\bFIXME\b|\bXXX\b|lorem ipsum|<[^<>|]*>|\.\.\.|\[fill[^\]]*\]",
+                          re.IGNORECASE)
+
+
+def fmt(value) -> str:
+    """A number as the card writes it: three decimals, 'no cases' for NaN, thousands separators for counts."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,d}"
+    value = float(value)
+    return "no cases" if math.isnan(value) else f"{value:.3f}"
+
+
+def _bullets(items) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+def _table(header, rows) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _group_tables(facts) -> str:
+    parts = []
+    for attribute, table in facts["group_results"].items():
+        rows = [(group, fmt(int(r["n"])), fmt(int(r["fraud"])), fmt(r["fpr"]), fmt(r["recall"]),
+                 fmt(r["selection_rate"])) for group, r in table.iterrows()]
+        parts.append(f"By `{attribute}`:\n\n" + _table(
+            ["group", "transactions", "fraud", "false-positive rate", "recall", "selection rate"], rows))
+    return "\n\n".join(parts)
+
+
+_WRITERS = {
+    "Model details": lambda f: f["model_details"] + f"\n\nVersion {f['version']}, owned by {f['owner']}, "
+    f"card generated on {f['date']}.",
+    "Intended use": lambda f: f["intended_use"] + "\n\nOut of scope: " + f["out_of_scope"],
+    "Data": lambda f: f["data"],
+    "Metrics": lambda f: _table(["metric", "value"], [(name, fmt(v)) for name, v in f["metrics"].items()]),
+    "Per-group results": _group_tables,
+    "Limitations": lambda f: _bullets(f["limitations"]),
+    "Ethical considerations": lambda f: _bullets(f["ethical_considerations"]),
+    "Lineage": lambda f: _table(["field", "value"], [(k, f"`{v}`") for k, v in f["lineage"].items()
+                                                     if k not in ("params", "metrics")]
+                                + [("params", f"`{f['lineage'].get('params', {})}`")]),
+}
+
+
+def render(facts: dict, sections=None) -> str:
+    """The model card as Markdown: a title, then each of `sections` (default: all required ones)."""
+    chosen = REQUIRED_SECTIONS if sections is None else tuple(sections)
+    unknown = [s for s in chosen if s not in _WRITERS]
+    if unknown:
+        raise ValueError(f"A model card has no section {unknown[0]!r}; the sections are: {', '.join(REQUIRED_SECTIONS)}.")
+    missing = [key for key in ("name", "version") if key not in facts]
+    if missing:
+        raise ValueError(f"The facts need a {missing[0]!r} for the card's title.")
+    parts = [f"# Model card: {facts['name']} {facts['version']}"]
+    parts += [f"## {title}\n\n{_WRITERS[title](facts)}" for title in chosen]
+    return "\n\n".join(parts) + "\n"
+
+
+def sections(card: str) -> dict[str, str]:
+    """The card's `## ` sections: title -> body text."""
+    found, title, body = {}, None, []
+    for line in card.splitlines():
+        if line.startswith("## "):
+            if title is not None:
+                found[title] = "\n".join(body).strip()
+            title, body = line[3:].strip(), []
+        elif title is not None:
+            body.append(line)
+    if title is not None:
+        found[title] = "\n".join(body).strip()
+    return found
+
+
+def check(card: str, facts: dict) -> list[str]:
+    """The card's problems, one sentence each: a missing or empty section, a placeholder, a value not in it."""
+    if not isinstance(card, str):
+        return [f"The card should be Markdown text, not {type(card).__name__}."]
+    problems = []
+    found = sections(card)
+    for title in REQUIRED_SECTIONS:
+        if title not in found:
+            problems.append(f"The section '## {title}' is missing.")
+        elif not found[title]:
+            problems.append(f"The section '## {title}' is empty.")
+    for title, body in found.items():
+        placeholder = PLACEHOLDERS.search(body)
+        if placeholder:
+            problems.append(f"The section '## {title}' holds a placeholder: {placeholder.group(0)!r}.")
+    metrics_text = found.get("Metrics", "")
+    for name, value in facts.get("metrics", {}).items():
+        row = next((line for line in metrics_text.splitlines() if f"| {name} |" in line), None)
+        if row is None or fmt(value) not in row:
+            problems.append(f"The metric {name!r} should appear in '## Metrics' as {fmt(value)}.")
+    groups_text = found.get("Per-group results", "")
+    for attribute, table in facts.get("group_results", {}).items():
+        if f"`{attribute}`" not in groups_text:
+            problems.append(f"The per-group results should name the attribute `{attribute}`.")
+        for group, r in table.iterrows():
+            row = next((line for line in groups_text.splitlines() if line.startswith(f"| {group} |")), "")
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            for column in ("fpr", "recall", "selection_rate"):
+                if fmt(r[column]) not in cells:
+                    problems.append(f"In '## Per-group results' the group {group!r} should show its {column} "
+                                    f"as {fmt(r[column])}.")
+                    break
+    for key in ("limitations", "ethical_considerations"):
+        title = "Limitations" if key == "limitations" else "Ethical considerations"
+        for item in facts.get(key, []):
+            if item not in found.get(title, ""):
+                problems.append(f"'## {title}' should list: {item!r}.")
+    return problems

@@ -1,0 +1,9 @@
+"""Stage 7, performance: latency, throughput and cost, measured honestly.
+
+    shipml.performance.benchmark   warm-up, repeats, percentiles, open-loop load, profiles
+    shipml.performance.loadtest    N concurrent HTTP clients against a loopback server
+    shipml.performance.runtimes    eager PyTorch, torch.export, ONNX Runtime, int8
+    shipml.performance.cache       a score cache keyed on the model version
+    shipml.performance.pricing     fleets and monthly cost from the illustrative price table
+    shipml.performance.pareto      the Pareto frontier and the cheapest configuration that meets a goal
+"""

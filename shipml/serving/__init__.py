@@ -1,0 +1,6 @@
+"""Stage 6, serving: the versioned artifact, the web service and its process.
+
+    shipml.serving.artifact   one versioned folder with everything needed to reproduce a score; export
+    shipml.serving.app        the FastAPI app: /predict, /predict/batch, /health, /ready
+    shipml.serving.process    the server as a real process on a free loopback port, always stopped
+"""

@@ -1,0 +1,298 @@
+"""The fraud model as a web service: a FastAPI app factory.
+
+    from shipml.serving.app import create_app, TransactionRequest
+    app = create_app("models")                  # an artifact folder, or a root with a CURRENT file
+    # then: uvicorn (see shipml.serving.process), or fastapi.testclient.TestClient(app) in a test
+
+    POST /predict        one transaction  -> {"score": 0.03, "model_version": "v1"}
+    POST /predict/batch  {"transactions": [...]} -> {"scores": [...], "model_version": "v1"}
+    GET  /health         liveness: the process answers          -> 200 always
+    GET  /ready          readiness: the model is loaded         -> 200, else 503
+
+A request is validated by a pydantic schema (types, ranges, allowed
+categories, no unknown fields); a bad one gets 422 with one line per problem
+that names the field and what to send instead. Every response carries the
+model version; every request is logged as one JSON line. The model is loaded
+in the background after start-up, so /health answers at once and /ready only
+when the model can score.
+
+This module does not use `from __future__ import annotations`: FastAPI reads
+the endpoint's annotations at run time, and a schema made inside
+`create_app` must stay a real class, not a string.
+"""
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from shipml.data import CHANNELS, COUNTRIES, DEVICES, MERCHANT_CATEGORIES
+
+__all__ = ["MAX_BATCH", "RowEncoder", "ServerState", "TransactionRequest", "app_from_env", "create_app", "in_process_client",
+           "readiness", "to_requests"]
+
+MAX_BATCH = 1000  # rows per batch request: a bigger job belongs to the batch scorer, not the API
+
+
+class TransactionRequest(BaseModel):
+    """One transaction to score: the columns the model reads, and nothing else."""
+
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a client's bug: say so, don't ignore it
+
+    amount: float = Field(gt=0, le=100_000, description="amount in EUR")
+    merchant_category: Literal[MERCHANT_CATEGORIES]
+    country: Literal[tuple(COUNTRIES)] = Field(description="merchant's country, ISO-2")
+    channel: Literal[CHANNELS]
+    device: Literal[DEVICES]
+    hour: int = Field(ge=0, le=23, description="local hour of day")
+    account_age_days: int = Field(ge=0, le=36_500)
+    home_country: Literal[tuple(COUNTRIES)] = Field(description="card holder's country, ISO-2")
+
+
+def to_requests(df) -> list[dict]:
+    """The rows of a transaction table as request bodies: the schema's fields, as plain JSON values."""
+    fields = list(TransactionRequest.model_fields)
+    rows = df[fields].astype(object).to_dict("records")
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in rows]
+
+
+@dataclass
+class ServerState:
+    """What the server knows about its model: loaded (artifact), failed (error), or still loading."""
+
+    artifact: object = None
+    error: str | None = None
+
+
+def readiness(state: ServerState) -> tuple[int, dict]:
+    """The /ready answer: 200 only once a model is loaded; 503 while loading or after a failed load."""
+    if state.artifact is not None:
+        return 200, {"status": "ready", "model_version": state.artifact.version}
+    if state.error is not None:
+        return 503, {"status": "failed", "reason": state.error, "model_version": None}
+    return 503, {"status": "loading", "model_version": None}
+
+
+class RowEncoder:
+    """Chapter 2's `Encoder.transform` for a few request rows, without building a DataFrame.
+
+    The pandas version costs milliseconds per call, more than the model; this
+    one computes the same numbers from the same fitted state. Two
+    implementations of one encoding are where training/serving skew comes
+    from, which is why the chapter's parity test compares their scores.
+    """
+
+    _cache: dict = {}
+
+    def __init__(self, encoder):
+        import numpy as np
+
+        self.numeric = [(column, mean, std) for column, (mean, std) in encoder.numeric.items()]
+        self.offsets, size = {}, len(self.numeric)
+        for column, values in encoder.categories.items():
+            self.offsets[column] = (size, {value: i for i, value in enumerate(values)})
+            size += len(values)
+        self.size = size
+        self._np = np
+
+    @classmethod
+    def of(cls, encoder) -> "RowEncoder":
+        """The row encoder of `encoder`, made once per encoder."""
+        key = id(encoder)
+        cached = cls._cache.get(key)
+        if cached is None or cached[0] is not encoder:
+            cached = cls._cache[key] = (encoder, cls(encoder))
+        return cached[1]
+
+    def transform(self, rows: list[dict]):
+        import math
+
+        X = self._np.zeros((len(rows), self.size), dtype=self._np.float32)
+        for r, row in enumerate(rows):
+            for j, (column, mean, std) in enumerate(self.numeric):
+                value = row.get(column)
+                X[r, j] = 0.0 if value is None else (math.log1p(max(float(value), 0.0)) - mean) / std
+            for column, (offset, index) in self.offsets.items():
+                i = index.get(str(row.get(column)))
+                if i is not None:  # a category unseen in training: all zeros, as Encoder does
+                    X[r, offset + i] = 1.0
+        return X
+
+
+def _problem(error: dict) -> dict:
+    """One validation error as a line a client can act on."""
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+    kind, message = error.get("type", ""), error.get("msg", "")
+    if kind == "extra_forbidden":
+        message = "is not a field of this API; remove it"
+    elif kind == "missing":
+        message = "is required"
+    elif kind == "json_invalid":
+        message = "the body is not valid JSON: " + str(error.get("ctx", {}).get("error", message))
+    elif kind == "too_long":
+        message = f"has too many items: {message.lower()}; split the batch"
+    return {"field": where, "problem": message, **({"got": error["input"]} if kind not in {"missing", "json_invalid"}
+                                                   and "input" in error and not isinstance(error["input"], (dict, list))
+                                                   else {})}
+
+
+class _RequestLog:
+    """ASGI middleware: one JSON log line per request (plain ASGI: cheaper than @app.middleware)."""
+
+    def __init__(self, app, log, version):
+        self.app, self.log, self.version = app, log, version
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), [500]
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode() or uuid.uuid4().hex[:12]
+
+        async def send_and_remember(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_remember)
+        finally:
+            self.log(event="request", request_id=request_id, method=scope["method"], path=scope["path"],
+                     status=status[0], ms=round(1000 * (time.perf_counter() - started), 3),
+                     model_version=self.version())
+
+
+def _logger(log_file) -> logging.Logger:
+    logger = logging.getLogger(f"shipml.serving.app.{uuid.uuid4().hex[:8]}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    return logger
+
+
+def create_app(artifact_path, *, schema=TransactionRequest, max_batch: int = MAX_BATCH, ready=readiness,
+               log_file=None, load_delay_s: float = 0.0, load=None):
+    """A FastAPI app serving the artifact at `artifact_path` with the request `schema`.
+
+    `ready(state) -> (status_code, body)` answers /ready; `load(path)` loads an
+    artifact (default `shipml.serving.artifact.load_artifact`); `load_delay_s` makes
+    loading slower, to watch /ready say 503 first.
+    """
+    import numpy as np
+    import torch
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    if load is None:
+        from shipml.serving.artifact import load_artifact as load
+    state = ServerState()
+    logger = _logger(log_file)
+
+    def log(**fields):
+        logger.info(json.dumps({"ts": round(time.time(), 3), **fields}))
+
+    def load_model():
+        time.sleep(load_delay_s)
+        torch.set_num_threads(1)  # one small request at a time: threads cost more than they save
+        try:
+            state.artifact = load(artifact_path)
+            log(event="model_loaded", model_version=state.artifact.version)
+        except Exception as error:  # the server stays up and says why in /ready
+            state.error = f"{type(error).__name__}: {error}"
+            log(event="model_load_failed", error=state.error)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        task = asyncio.create_task(asyncio.to_thread(load_model))
+        log(event="startup")
+        yield
+        await asyncio.gather(task, return_exceptions=True)
+        log(event="shutdown", model_version=version())  # graceful: in-flight requests have finished
+
+    app = FastAPI(title="Fraud scoring", lifespan=lifespan)
+    app.state.model_state = state
+    batch_schema = create_model(
+        "BatchRequest", __config__=ConfigDict(extra="forbid"),
+        transactions=(Annotated[list[schema], Field(min_length=1, max_length=max_batch)], ...),
+    )
+
+    def version():
+        return None if state.artifact is None else state.artifact.version
+
+    def not_ready():
+        return JSONResponse({"detail": "the model is not loaded yet; retry when GET /ready says ready",
+                             "model_version": None}, status_code=503)
+
+    def score_rows(rows: list[dict]) -> list[float]:
+        artifact = state.artifact
+        X = torch.from_numpy(RowEncoder.of(artifact.encoder).transform(rows))
+        with torch.no_grad():
+            return torch.sigmoid(artifact.model(X)).numpy().astype(np.float64).tolist()
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        problems = [_problem(e) for e in exc.errors()]
+        message = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
+        return JSONResponse({"detail": problems, "message": f"Invalid request. {message}.",
+                             "model_version": version()}, status_code=422)
+
+    app.add_middleware(_RequestLog, log=log, version=version)
+
+    @app.get("/health")
+    def health():
+        return {"status": "ok", "model_version": version()}
+
+    @app.get("/ready")
+    def ready_endpoint():
+        status, body = ready(state)
+        return JSONResponse(body, status_code=status)
+
+    # async endpoints: scoring takes well under a millisecond, less than a hand-off to a worker thread.
+    @app.post("/predict")
+    async def predict(transaction: schema):
+        if state.artifact is None:
+            return not_ready()
+        return {"score": score_rows([transaction.model_dump()])[0], "model_version": version()}
+
+    @app.post("/predict/batch")
+    async def predict_batch(batch: batch_schema):
+        if state.artifact is None:
+            return not_ready()
+        rows = [t.model_dump() for t in batch.transactions]
+        return {"scores": score_rows(rows), "n": len(rows), "model_version": version()}
+
+    return app
+
+
+def in_process_client(app):
+    """FastAPI's TestClient for `app` (no network, no port); use it in a `with` block to run start-up."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette's notice about its httpx backend, not the reader's concern
+        from fastapi.testclient import TestClient
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def app_from_env():
+    """The app for `uvicorn --factory shipml.serving.app:app_from_env`, configured by SHIPML_* variables."""
+    path = os.environ.get("SHIPML_ARTIFACT")
+    if not path:
+        raise RuntimeError("Set SHIPML_ARTIFACT to the model artifact folder the server should load.")
+    if not Path(path).exists():
+        raise FileNotFoundError(f"SHIPML_ARTIFACT={path} does not exist.")
+    return create_app(path, log_file=os.environ.get("SHIPML_LOG_FILE") or None,
+                      load_delay_s=float(os.environ.get("SHIPML_LOAD_DELAY_S", "0")))

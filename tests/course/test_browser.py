@@ -1,0 +1,360 @@
+"""The built book in a real browser: headless Chromium from Debian, network blocked.
+
+Run after the book is built (`make test` does): `pytest -m browser tests`.
+Skips, with the reason, where Chromium or the built book is missing, except in
+CI (CI=true), where a skip would hide a broken book and so fails instead.
+
+The pages under test are those of `_toc.yml`, read here, never a hand-kept list.
+Artifacts go to `_build/test-artifacts/`: screenshots of a chapter at desktop
+and phone width, and `page-weights.json` (bytes per page, shared assets apart).
+"""
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+ARTIFACTS = ROOT / "_build" / "test-artifacts"
+PAGE_BUDGET_BYTES = 2_000_000
+# Fetched once and cached by the browser: theme, widget manager, fonts, and the search index
+# (which every page loads).
+SHARED = ("/_static/", "/searchindex.js")
+DESKTOP, PHONE = (1280, 900), (390, 844)
+
+
+def _toc_files(node) -> list[str]:
+    """Every `file:` of _toc.yml, in reading order."""
+    if isinstance(node, list):
+        return [f for item in node for f in _toc_files(item)]
+    if not isinstance(node, dict):
+        return []
+    files = [node["root"]] if "root" in node else []
+    files += [node["file"]] if "file" in node else []
+    for key in ("parts", "chapters", "sections"):
+        files += _toc_files(node.get(key, []))
+    return files
+
+
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+PAGES = [f"{Path(f).with_suffix('')}.html" for f in _toc_files(TOC)]
+CAPTIONS = [part["caption"] for part in TOC.get("parts", []) if part.get("caption")]
+CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
+CHAPTER = CHAPTERS[0] if CHAPTERS else None
+
+
+def _built(page: str) -> str:
+    return (HTML / page).read_text(encoding="utf-8") if (HTML / page).is_file() else ""
+
+
+WITH_WIDGETS = [p for p in PAGES if "application/vnd.jupyter.widget-view+json" in _built(p)]
+
+
+def _missing() -> str | None:
+    if not (CHROMIUM and CHROMEDRIVER):
+        return "Debian's chromium and chromium-driver are not installed"
+    if not (HTML / "index.html").exists():
+        return "the book is not built (make book)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def built():
+    reason = _missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run in CI: {reason}")
+        pytest.skip(reason)
+    return HTML
+
+
+@pytest.fixture(scope="module")
+def site(built):
+    """The built book served on a free loopback port."""
+    handler = functools.partial(QuietHandler, directory=str(built))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="shipml-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--disable-quic", f"--user-data-dir={profile}",
+        # Block every host but loopback: a script from a CDN fails, and shows.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        f"--window-size={DESKTOP[0]},{DESKTOP[1]}", "--hide-scrollbars",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def weights():
+    """Bytes per page, written to the artifacts when the module is done."""
+    measured = {}
+    yield measured
+    if measured:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        report = {"budget_bytes": PAGE_BUDGET_BYTES, "largest": max(measured.items(), key=lambda kv: kv[1]),
+                  "pages": measured}
+        (ARTIFACTS / "page-weights.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+def _errors(driver):
+    # The browser asks a server for /favicon.ico on its own; the book links none.
+    return [e["message"] for e in driver.get_log("browser")
+            if e["level"] == "SEVERE" and "/favicon.ico" not in e["message"]]
+
+
+def _wait_for(driver, css, seconds=20):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, seconds).until(lambda d: d.find_elements("css selector", css))
+    return driver.find_elements("css selector", css)
+
+
+def _open(driver, url):
+    driver.get_log("browser")  # start each page with an empty console
+    driver.get(url)
+
+
+_LOAD_FACTS = """
+const nav = performance.getEntriesByType("navigation")[0];
+return {status: nav.responseStatus, bytes: nav.encodedBodySize,
+        resources: performance.getEntriesByType("resource").map(r => [r.name, r.encodedBodySize])};
+"""
+
+
+# --- every page -------------------------------------------------------------------
+
+
+def test_does_the_toc_name_pages_that_were_built(built):
+    assert CHAPTER, "_toc.yml lists no chapter"
+    assert [p for p in PAGES if not (built / p).is_file()] == []
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_does_the_page_load_offline_fast_and_without_console_errors(browser, site, weights, page):
+    """Each page once: status, title, widgets from saved state, its "next" link, no error, no foreign request, weight."""
+    _open(browser, f"{site}/{page}")
+    status = browser.execute_script('return performance.getEntriesByType("navigation")[0].responseStatus')
+    assert status == 200, f"{page}: HTTP {status}"
+    assert browser.find_elements("css selector", "main h1"), f"{page} has no title"
+    if page in WITH_WIDGETS:  # network blocked, and yet the widgets render from their saved state
+        assert _wait_for(browser, ".jupyter-widgets"), f"{page}: no widgets rendered"
+        if "shipml-explorer" in _built(page):  # its saved output holds a real figure, not an empty box
+            assert _wait_for(browser, ".shipml-explorer img"), f"{page}: an explorer is empty"
+    following = PAGES[PAGES.index(page) + 1:PAGES.index(page) + 2]
+    next_links = [a.get_attribute("href") for a in browser.find_elements("css selector", "a.right-next")]
+    assert next_links == [f"{site}/{p}" for p in following], f"{page}: the next link does not follow _toc.yml"
+    assert _errors(browser) == [], f"console errors on {page}"
+    facts = browser.execute_script(_LOAD_FACTS)  # after the widgets have rendered
+    foreign = [name for name, _ in facts["resources"] if not name.startswith(site)]
+    assert foreign == [], f"{page} requested from outside the machine"
+    own = facts["bytes"] + sum(size for name, size in facts["resources"] if not any(s in name for s in SHARED))
+    weights[page] = own
+    assert own < PAGE_BUDGET_BYTES, f"{page} weighs {own:,} bytes without the shared assets"
+
+
+def test_does_a_chapter_opened_as_a_file_render_its_widgets_and_quizzes(browser, built):
+    _open(browser, (built / CHAPTER).as_uri())
+    assert browser.find_elements("css selector", "main h1")
+    if CHAPTER in WITH_WIDGETS:
+        assert _wait_for(browser, ".jupyter-widgets")
+    if CHAPTER in QUIZ_PAGES:
+        assert browser.execute_script("return typeof window.shipmlQuiz.grade") == "function"
+    assert _errors(browser) == [], f"console errors on {CHAPTER} opened as a file"
+
+
+def test_does_no_page_or_stylesheet_point_at_the_network(built):
+    remote = re.compile(r"""<(?:script|img|iframe)[^>]+src=["'](?:https?:)?//|<link[^>]+href=["'](?:https?:)?//"""
+                        r"""|url\(["']?(?:https?:)?//|@import\s+["']?(?:url\()?["']?(?:https?:)?//""", re.I)
+    offenders = [str(path.relative_to(built)) for pattern in ("**/*.html", "_static/**/*.css")
+                 for path in built.glob(pattern) if remote.search(path.read_text(encoding="utf-8", errors="replace"))]
+    assert offenders == [], "these load something from the network (a CDN script, MathJax, a web font)"
+
+
+def test_does_the_execution_status_page_list_every_notebook_with_its_run_time(built):
+    page = "book/execution.html"
+    assert page in PAGES, "book/execution (the execution status page) is missing from _toc.yml"
+    notebooks = [f for f in _toc_files(TOC)
+                 if "kernelspec:" in (ROOT / f"{f}.md").read_text(encoding="utf-8")[:3000]]
+    table = (built / page).read_text(encoding="utf-8").split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = {re.search(r'<span class="doc">([^<]+)</span>', row).group(1): row for row in table.split("<tr")[1:]}
+    assert sorted(rows) == sorted(notebooks)
+    for name, row in rows.items():
+        assert re.search(r"<p>\d+(\.\d+)?</p>", row) and "✅" in row, f"{name}: no run time or not succeeded"
+
+
+# --- widgets and quizzes without a kernel --------------------------------------------
+
+
+def _answer(driver, quiz, spec, response):
+    from selenium.webdriver.common.by import By
+
+    if spec["kind"] == "number":
+        field = quiz.find_element(By.CSS_SELECTOR, "input[type=text]")
+        field.clear()
+        field.send_keys(str(response))
+    else:
+        chosen = {response} if isinstance(response, str) else set(response)
+        for i, box in enumerate(quiz.find_elements(By.CSS_SELECTOR, "input")):
+            if box.is_selected() != (spec["options"][i] in chosen):
+                driver.execute_script("arguments[0].click()", box)
+    driver.execute_script("arguments[0].click()", quiz.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    feedback = quiz.find_element(By.CSS_SELECTOR, ".shipml-quiz-feedback")
+    return feedback.get_attribute("data-correct"), feedback.text
+
+
+def _wrong(spec):
+    if spec["kind"] == "number":
+        return spec["answer"] + spec["tolerance"] + 1
+    if spec["kind"] == "single":
+        return next(o for o in spec["options"] if o != spec["answer"])
+    others = [o for o in spec["options"] if o not in spec["answer"]]
+    return others[:1] + spec["answer"] if others else spec["answer"][:-1]
+
+
+def _quiz_pages() -> list[str]:
+    """The fewest pages, in toc order, that hold a static quiz of every kind in the book."""
+    pages, kinds = [], set()
+    for page in WITH_WIDGETS:
+        found = {json.loads(m)["kind"] for m in re.findall(
+            r'class="shipml-quiz-static".*?<script type="application/json">(.*?)</script>', _built(page), re.S)}
+        if found - kinds:
+            pages.append(page)
+            kinds |= found
+    return pages
+
+
+QUIZ_PAGES = _quiz_pages()
+
+
+@pytest.mark.parametrize("page", QUIZ_PAGES or [pytest.param(None, marks=pytest.mark.skip("no quiz in the book"))])
+def test_does_a_quiz_answered_wrongly_then_rightly_show_both_feedbacks_without_a_kernel(browser, site, page):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, f"{site}/{page}")
+    quizzes = _wait_for(browser, ".shipml-quiz-static")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".shipml-quiz"), "the quiz widget is shown, not the static quiz"
+    for quiz in quizzes:
+        spec = json.loads(quiz.find_element(By.CSS_SELECTOR, "script[type='application/json']")
+                          .get_attribute("textContent"))
+        correct, text = _answer(browser, quiz, spec, _wrong(spec))
+        assert correct == "false" and text.startswith("✗ Not quite"), spec["quiz_id"]
+        if spec["explanation"]:
+            assert spec["explanation"][:30] not in text, "the explanation gives the answer away"
+        correct, text = _answer(browser, quiz, spec, spec["answer"])
+        assert correct == "true" and text.startswith("✓ Correct."), spec["quiz_id"]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        quiz.screenshot(str(ARTIFACTS / f"quiz-{spec['quiz_id']}.png"))
+    assert _errors(browser) == []
+
+
+def test_does_the_browser_grade_every_response_as_python_does(browser, site):
+    from test_quiz_static import CASES
+
+    browser.get(f"{site}/{QUIZ_PAGES[0]}" if QUIZ_PAGES else f"{site}/index.html")
+    if not QUIZ_PAGES:
+        pytest.skip("no quiz in the book")
+    calls = [[spec.to_dict(), response] for spec, response in CASES]
+    got = browser.execute_script(
+        "return arguments[0].map(c => { const r = window.shipmlQuiz.grade(c[0], c[1]); return [r.correct, r.message]; })",
+        calls)
+    assert got == [[f.correct, f.message] for f in (spec.grade(r) for spec, r in CASES)]
+
+
+# --- chapter pages: facts, search, navigation, phone width ---------------------------------
+
+
+def test_does_a_chapter_show_its_facts_exercise_link_and_notebook_download(browser, site):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, f"{site}/{CHAPTER}")
+    box = browser.find_element(By.CSS_SELECTOR, ".shipml-chapter-facts")
+    assert "minutes" in box.text and re.search(r"ran in \d+(\.\d)? s", box.text)
+    assert box.find_elements(By.CSS_SELECTOR, "li"), "no objectives"
+    exercise = CHAPTER.replace("chapters/", "exercises/")
+    if exercise in PAGES:
+        assert box.find_element(By.CSS_SELECTOR, f"a[href$='{Path(exercise).name}']")
+    for link in (box.find_element(By.CSS_SELECTOR, "a.shipml-download-ipynb"),
+                 browser.find_element(By.CSS_SELECTOR, ".dropdown-download-buttons a[href$='.ipynb']")):
+        with urllib.request.urlopen(link.get_attribute("href")) as answer:
+            notebook = json.load(answer)
+        assert notebook["nbformat"] == 4 and notebook["cells"]
+
+
+def test_does_search_for_a_word_from_a_chapter_find_that_chapter(browser, site):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    title = (HTML / CHAPTER).read_text(encoding="utf-8").split("<h1>", 1)[1].split("<", 1)[0]
+    word = max(re.findall(r"[A-Za-z]{4,}", title), key=len).lower()
+    browser.get(f"{site}/search.html?q={word}")
+    link = f"a[href*='{CHAPTER.removesuffix('.html')}']"
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements("css selector", f"#search-results {link}"))
+    assert _errors(browser) == []
+
+
+def test_does_the_sidebar_show_every_part_and_link_every_page(browser, site):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, f"{site}/{PAGES[0]}")
+    nav = browser.find_element(By.CSS_SELECTOR, "nav.bd-docs-nav")
+    captions = [c.get_attribute("textContent").strip() for c in nav.find_elements(By.CSS_SELECTOR, "p.caption")]
+    assert captions == CAPTIONS
+    hrefs = [a.get_attribute("href").split("#")[0] for a in nav.find_elements(By.CSS_SELECTOR, "a.reference")]
+    linked = {h[len(site) + 1:] for h in hrefs}
+    assert [p for p in PAGES[1:] if p not in linked] == []  # "next" links: see the page test
+
+
+def test_does_a_chapter_read_well_at_desktop_and_phone_width(browser, site):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        for name, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
+            browser.set_window_size(width, height)
+            _open(browser, f"{site}/{CHAPTER}")
+            _wait_for(browser, ".jupyter-widgets img, .widget-output img")
+            overflow = browser.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 1, f"at {width} px the page scrolls sideways by {overflow} px"
+            squashed = browser.execute_script(
+                "return [...document.querySelectorAll('.jupyter-widgets img, .widget-output img, main img')]"
+                ".filter(i => i.naturalWidth && i.clientHeight && Math.abs(i.clientWidth / i.clientHeight"
+                " - i.naturalWidth / i.naturalHeight) > 0.05 * i.naturalWidth / i.naturalHeight).map(i => i.src.slice(0, 80))")
+            assert squashed == [], f"at {width} px these figures lose their aspect ratio"
+            browser.save_screenshot(str(ARTIFACTS / f"{Path(CHAPTER).stem}-{name}.png"))
+    finally:
+        browser.set_window_size(*DESKTOP)

@@ -1,0 +1,138 @@
+"""The book's Sphinx extension: static quizzes, the chapter box, the .ipynb download, offline assets, no twin scripts."""
+
+from docutils import nodes
+from docutils.frontend import get_default_settings
+from docutils.parsers.rst import Parser
+from docutils.utils import new_document
+from sphinx import addnodes
+from sphinx.builders.html._assets import _JavaScript
+
+from shipml.course import quiz_static, sphinxext
+from shipml.course.sphinxext import _dedupe_scripts
+from shipml.course.widgets import QuizSpec
+
+
+def test_is_an_inline_script_added_twice_kept_once():
+    body = {"body": 'const THEBE_JS_URL = "x";'}
+    context = {"script_files": [
+        _JavaScript("_static/doctools.js", priority=200),
+        _JavaScript(None, **body),
+        _JavaScript("", **body),           # the twin: same script, filename "" instead of None
+        _JavaScript("_static/sphinx-thebe.js", **{"async": "async"}),
+    ]}
+    _dedupe_scripts(None, "page", "page.html", context, None)
+    names = [(js.filename or "", js.attributes.get("body")) for js in context["script_files"]]
+    assert names == [("_static/doctools.js", None), ("", 'const THEBE_JS_URL = "x";'), ("_static/sphinx-thebe.js", None)]
+
+
+def test_are_different_scripts_all_kept():
+    context = {"script_files": [_JavaScript(None, body="a"), _JavaScript(None, body="b")]}
+    _dedupe_scripts(None, "page", "page.html", context, None)
+    assert len(context["script_files"]) == 2
+
+
+# --- quizzes: the static rendering wins ----------------------------------------------
+
+def _bundle(*mime_types_and_html):
+    """A myst-nb mime bundle node: one container per mime type, as myst-nb builds them."""
+    bundle = nodes.container(nb_element="mime_bundle")
+    for mime_type, content in mime_types_and_html:
+        child = nodes.container(mime_type=mime_type)
+        child += nodes.raw("", content, format="html")
+        bundle += child
+    return bundle
+
+
+def _document(*children):
+    document = new_document("test", get_default_settings(Parser))
+    for child in children:
+        document += child
+    return document
+
+
+def test_does_a_quiz_output_lose_its_widget_view_and_an_explorer_keep_it():
+    quiz_html = quiz_static.render(QuizSpec.create("q", "Which?", ["a", "b"], "a"))
+    quiz = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/html", quiz_html), ("text/plain", "Quiz"))
+    explorer = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/plain", "Explorer"))
+    other_html = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/html", "<table></table>"))
+    transform = sphinxext.PreferStaticQuiz(_document(quiz, explorer, other_html))
+    transform.run()
+    assert [c["mime_type"] for c in quiz.children] == ["text/html", "text/plain"]
+    assert [c["mime_type"] for c in explorer.children] == [sphinxext.WIDGET_VIEW, "text/plain"]
+    assert [c["mime_type"] for c in other_html.children] == [sphinxext.WIDGET_VIEW, "text/html"]
+
+
+# --- the chapter's box of facts -------------------------------------------------------
+
+FACTS = {"objectives": ["Price a mistake", "Pick a threshold"], "minutes": 45}
+
+
+def test_does_the_box_show_objectives_minutes_runtime_and_links():
+    box = sphinxext.chapter_facts("chapters/03-x", FACTS, {"runtime": 7.26, "succeeded": True},
+                                  "exercises/03-x")
+    text = box.astext()
+    assert "Price a mistake" in text and "Pick a threshold" in text
+    assert "About 45 minutes" in text and "ran in 7.3 s when this book was built" in text
+    xref = next(iter(box.findall(addnodes.pending_xref)))
+    assert xref["reftarget"] == "../exercises/03-x" and xref["reftype"] == "doc"
+    download = next(n for n in box.findall(nodes.reference) if "shipml-download-ipynb" in n["classes"])
+    assert download["refuri"] == "../_sources/chapters/03-x.ipynb"
+
+
+def test_does_the_box_say_so_when_a_chapter_was_not_executed_or_failed():
+    assert "not executed" in sphinxext.chapter_facts("chapters/03-x", FACTS, None, None).astext()
+    failed = sphinxext.chapter_facts("chapters/03-x", FACTS, {"runtime": 2.0, "succeeded": False}, None)
+    assert "and failed" in failed.astext()
+    assert not list(failed.findall(addnodes.pending_xref))  # no exercise page, no link to one
+
+
+# --- offline ----------------------------------------------------------------------------
+
+
+def test_is_a_script_or_stylesheet_from_the_network_left_out_with_a_warning(caplog):
+    from sphinx.builders.html._assets import _CascadingStyleSheet
+
+    mathjax = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
+    context = {"script_files": [_JavaScript("_static/doctools.js"), _JavaScript(mathjax)],
+               "css_files": [_CascadingStyleSheet("//fonts.example.org/font.css"),
+                             _CascadingStyleSheet("_static/basic.css")]}
+    with caplog.at_level("WARNING"):
+        sphinxext._refuse_remote_assets(None, "chapters/x", "page.html", context, None)
+    assert [js.filename for js in context["script_files"]] == ["_static/doctools.js"]
+    assert [css.filename for css in context["css_files"]] == ["_static/basic.css"]
+    assert "MathJax" in caplog.text and "offline" in caplog.text
+
+
+def test_does_a_page_with_math_fail_a_strict_build_instead_of_loading_mathjax(tmp_path):
+    import pytest
+    from sphinx.application import Sphinx
+    from sphinx.errors import SphinxWarning
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text("extensions = ['sphinx.ext.mathjax', 'shipml.course.sphinxext']\n")
+    (source / "index.rst").write_text("Title\n=====\n\n.. math:: a + b\n")
+    app = Sphinx(str(source), str(source), str(tmp_path / "out"), str(tmp_path / "doctrees"), "html",
+                 status=None, warning=None, warningiserror=True, freshenv=True)
+    with pytest.raises(SphinxWarning, match="offline"):
+        app.build()
+
+
+# --- the executed notebook in the download menu -----------------------------------------
+
+
+def test_is_the_executed_notebook_copied_for_the_download_menu(tmp_path):
+    from types import SimpleNamespace
+
+    outdir = tmp_path / "html"
+    executed = tmp_path / "jupyter_execute" / "chapters" / "01-x.ipynb"
+    executed.parent.mkdir(parents=True)
+    executed.write_text('{"cells": []}')
+    app = SimpleNamespace(outdir=str(outdir), builder=SimpleNamespace(format="html"))
+    context = {}
+    sphinxext._offer_notebook_download(app, "chapters/01-x", "page.html", context, None)
+    assert context["ipynb_source"] == "chapters/01-x.ipynb"
+    assert (outdir / "_sources" / "chapters" / "01-x.ipynb").read_text() == '{"cells": []}'
+    plain = {}
+    sphinxext._offer_notebook_download(app, "book/intro", "page.html", plain, None)
+    assert "ipynb_source" not in plain  # not a notebook: no .ipynb to offer

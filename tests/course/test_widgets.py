@@ -1,0 +1,249 @@
+"""The exercise kit's widgets, driven headless: clicks, slider values, feedback text."""
+
+import json
+import sys
+import types
+
+import ipywidgets as widgets
+import pytest
+
+from shipml.course import checks
+from shipml.course.checks import exercise, expect_number
+from shipml.course.widgets import Check, Explorer, Feedback, Quiz, QuizSpec
+
+EX = "test-widget-ex1"
+
+
+@pytest.fixture(autouse=True)
+def square_exercise():
+    """A test-only exercise: `square(x)` returns x ** 2."""
+    ex = exercise(EX, "Square a number", hints=["Multiply.", "x times x."])
+
+    @ex.case("squares 3", hint="3 × 3 is 9.")
+    def _(square):
+        expect_number(square(3), 9.0, what="square(3)")
+
+    @ex.case("squares -2")
+    def _(square):
+        expect_number(square(-2), 4.0, what="square(-2)")
+
+    yield ex
+    checks._REGISTRY.pop(EX, None)
+
+
+# --- Quiz ---------------------------------------------------------------------
+
+
+def single():
+    return Quiz("test-q1", "Which metric matches the **business** goal?",
+                options=["accuracy", "expected cost", "AUC"], answer="expected cost",
+                explanation="Fraud is rare: accuracy rewards always saying `no`.")
+
+
+def test_does_submitting_nothing_ask_for_an_answer():
+    quiz = single()
+    quiz.submit_button.click()
+    assert quiz.feedback == Feedback(False, "Choose an answer first.")
+
+
+def test_does_a_wrong_choice_say_not_quite_without_the_explanation():
+    quiz = single()
+    quiz.control.value = "accuracy"
+    quiz.submit_button.click()
+    assert not quiz.feedback.correct
+    assert "Not quite" in quiz.feedback_html.value and "Fraud is rare" not in quiz.feedback_html.value
+
+
+def test_does_a_right_choice_say_correct_with_the_explanation():
+    quiz = single()
+    quiz.control.value = "expected cost"
+    quiz.submit_button.click()
+    assert quiz.feedback.correct
+    assert "Correct." in quiz.feedback_html.value
+    assert "Fraud is rare: accuracy rewards always saying <code>no</code>." in quiz.feedback_html.value
+
+
+def test_is_multiple_choice_all_or_nothing_naming_extras_and_counting_missing():
+    quiz = Quiz("test-q2", "Which columns leak the label?", options=["amount", "chargeback", "refund_later"],
+                answer=["chargeback", "refund_later"])
+    assert quiz.spec.kind == "multiple"
+    assert quiz.grade(["chargeback"]).message == "Not quite: you missed one option that applies."
+    assert quiz.grade(["amount", "chargeback"]).message == \
+        "Not quite: “amount” does not apply, and one more option does."
+    assert quiz.grade(["amount", "chargeback", "refund_later"]).message == "Not quite: “amount” does not apply."
+    quiz.checkboxes[1].value = quiz.checkboxes[2].value = True
+    quiz.submit_button.click()
+    assert quiz.feedback.correct and quiz.response == ("chargeback", "refund_later")
+    quiz.response = ["amount"]
+    assert [c.value for c in quiz.checkboxes] == [True, False, False]
+
+
+def test_is_a_numeric_answer_graded_within_its_tolerance():
+    quiz = Quiz("test-q3", "What is the fraud rate, in %?", answer=1.0, tolerance=0.05)
+    assert isinstance(quiz.control, widgets.FloatText)
+    quiz.control.value = 1.04
+    quiz.submit_button.click()
+    assert quiz.feedback.correct
+    assert quiz.grade(2).message == "Not quite: 2 is too high."
+    assert quiz.grade("0.5").message == "Not quite: 0.5 is too low."
+    assert quiz.grade("lots").message == "Enter a number, such as 0.25."
+    assert quiz.grade("1,0").message == "Enter a number, such as 0.25."
+
+
+@pytest.mark.parametrize(
+    "kwargs, complaint",
+    [
+        (dict(quiz_id="", question="Q?", options=["a", "b"], answer="a"), "non-empty id"),
+        (dict(quiz_id="q", question="Q?", options=["a", "b"], answer="c"), "'c' is not among the options"),
+        (dict(quiz_id="q", question="Q?", options=["a", "b"], answer=["a", "c"]), "'c' is not among the options"),
+        (dict(quiz_id="q", question="Q?", options=["a"], answer="a"), "at least two options"),
+        (dict(quiz_id="q", question="Q?", options=["a", "a"], answer="a"), "different from each other"),
+        (dict(quiz_id="q", question="Q?", answer=0.3), "needs a tolerance"),
+        (dict(quiz_id="q", question="Q?", answer="a", tolerance=0.1), "must be a finite number"),
+        (dict(quiz_id="q", question="Q?", options=["a", "b"], answer="a", tolerance=0.1), "only for a numeric"),
+        (dict(quiz_id="q", question="Q?", options=["a", "b"]), "needs an answer"),
+        (dict(quiz_id="q", question=" ", options=["a", "b"], answer="a"), "non-empty question"),
+    ],
+)
+def test_is_a_broken_quiz_definition_rejected_with_a_clear_value_error(kwargs, complaint):
+    with pytest.raises(ValueError, match=complaint):
+        Quiz(**kwargs)
+
+
+def test_is_the_quiz_definition_plain_data_for_other_renderers():
+    spec = QuizSpec.create("test-q2", "Which?", options=("a", "b", "c"), answer={"a"}, multiple=True)
+    data = json.loads(json.dumps(spec.to_dict()))
+    assert data == {"quiz_id": "test-q2", "question": "Which?", "kind": "multiple", "options": ["a", "b", "c"],
+                    "answer": ["a"], "explanation": "", "tolerance": None}
+    assert spec.grade(["a"]).correct
+
+
+# --- Check --------------------------------------------------------------------
+
+
+def square(x):
+    return x * x
+
+
+def test_does_a_check_run_at_creation_and_show_passed():
+    check = Check(EX, square)
+    assert check.result.status == "passed"
+    assert check.results_html.value.count("✓") == 2 and "Passed" in check.results_html.value
+
+
+def test_does_a_wrong_answer_show_failed_with_the_hint():
+    check = Check(EX, lambda x: x + x)
+    assert check.result.status == "failed"
+    assert "✗" in check.results_html.value
+    assert "square(3) should be 9.0, yours is 6.0." in check.results_html.value
+    assert "Hint: 3 × 3 is 9." in check.results_html.value
+
+
+def test_does_a_stub_show_not_attempted():
+    def stub(x):
+        # YOUR CODE HERE
+        ...
+
+    check = Check(EX, stub)
+    assert check.result.status == "not attempted"
+    assert "Not attempted yet" in check.results_html.value and "–" in check.results_html.value
+
+
+def test_does_a_raising_function_show_a_plain_sentence_without_a_traceback():
+    def crashes(x):
+        return x / 0
+
+    check = Check(EX, crashes)
+    text = check.results_html.value
+    assert check.result.status == "error"
+    assert "Your code raised ZeroDivisionError: division by zero" in text
+    assert "Traceback" not in text and "shipml" not in text
+
+
+def test_is_an_endless_loop_stopped_by_the_time_limit():
+    def loops(x):
+        while True:
+            pass
+
+    check = Check(EX, loops, timeout_s=0.5)
+    assert "Your code ran for more than 0.5 s and was stopped." in check.results_html.value
+
+
+def test_does_an_unknown_exercise_id_show_a_message_instead_of_raising():
+    with pytest.warns(UserWarning, match="There is no exercise 'test-widget-ex2'"):
+        check = Check("test-widget-ex2", square)
+    assert check.result is None
+    assert "Did you mean 'test-widget-ex1'?" in check.results_html.value
+    assert check.hint() == "This exercise has no hints."
+
+
+def test_does_check_again_pick_up_a_function_redefined_in_the_notebook(monkeypatch):
+    notebook = types.ModuleType("__main__")
+    monkeypatch.setitem(sys.modules, "__main__", notebook)
+    exec("def square(x):\n    return x + x\n", notebook.__dict__)
+    check = Check(EX, notebook.square)
+    assert check.result.status == "failed"
+    exec("def square(x):\n    return x * x\n", notebook.__dict__)
+    check.check_button.click()
+    assert check.result.status == "passed"
+
+
+def test_does_the_hint_button_climb_the_ladder_then_say_no_more():
+    check = Check(EX, square)
+    check.hint_button.click()
+    assert "Multiply." in check.hints_html.value and "x times x." not in check.hints_html.value
+    check.hint_button.click()
+    assert "x times x." in check.hints_html.value
+    assert check.hint() == "No more hints."
+    assert "No more hints." in check.hints_html.value
+
+
+# --- Explorer -----------------------------------------------------------------
+
+
+def draw_threshold(ax, threshold, label="scores"):
+    ax.axvline(threshold)
+    ax.set_xlabel(label)
+    return f"threshold **{threshold:.2f}** on {label}"
+
+
+def test_does_an_explorer_draw_a_figure_at_creation():
+    import matplotlib.pyplot as plt
+
+    explorer = Explorer(draw_threshold, threshold=widgets.FloatSlider(value=0.5, min=0, max=1, step=0.01))
+    (output,) = explorer.output.outputs
+    assert output["output_type"] == "display_data" and len(output["data"]["image/png"]) > 1000
+    assert explorer.text == "threshold **0.50** on scores"
+    assert explorer.caption.value == "threshold <b>0.50</b> on scores"
+    assert plt.get_fignums() == []
+
+
+def test_does_moving_a_slider_redraw():
+    explorer = Explorer(draw_threshold, threshold=(0.0, 1.0, 0.01), label=["scores", "amounts"])
+    assert isinstance(explorer.controls["threshold"], widgets.FloatSlider)
+    assert isinstance(explorer.controls["label"], widgets.Dropdown)
+    explorer.controls["threshold"].value = 0.25
+    assert explorer.text == "threshold **0.25** on scores"
+    assert explorer.update(threshold=0.75, label="amounts") == "threshold **0.75** on amounts"
+    assert explorer.values == {"threshold": 0.75, "label": "amounts"}
+
+
+def test_does_update_reject_a_control_it_does_not_have():
+    explorer = Explorer(draw_threshold, threshold=(0.0, 1.0))
+    with pytest.raises(ValueError, match="no control named 'thresh'"):
+        explorer.update(thresh=0.2)
+
+
+def test_does_a_drawing_error_raise_at_creation_but_show_a_sentence_later():
+    def picky(ax, threshold):
+        if threshold > 0.9:
+            raise ValueError("threshold too high")
+        ax.axvline(threshold)
+
+    with pytest.raises(ValueError):
+        Explorer(picky, threshold=widgets.FloatSlider(value=1.0, min=0, max=1))
+    explorer = Explorer(picky, threshold=widgets.FloatSlider(value=0.5, min=0, max=1))
+    assert explorer.text is None and explorer.caption.value == ""
+    explorer.update(threshold=0.95)
+    assert explorer.error == "The plot could not be drawn: ValueError: threshold too high"
+    assert explorer.output.outputs == ()

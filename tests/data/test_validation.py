@@ -1,0 +1,68 @@
+"""Validation: the schema catches each planted defect exactly; quarantine keeps reasons; reconciliation."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from shipml.course.checks.data_pipelines import SCHEMA_DEFECTS, VALID_DEFECTS, defect_batch, planted_rows
+from shipml.data import transactions
+from shipml.data.ingestion import as_text
+from shipml.data.validation import ReconciliationError, failed_rows, reconcile, validate
+
+
+def test_does_the_schema_flag_nothing_on_clean_data():
+    assert failed_rows(defect_batch(None)).empty
+
+
+@pytest.mark.parametrize("defect", SCHEMA_DEFECTS)
+def test_does_the_schema_flag_exactly_the_planted_rows(defect):
+    df_text = defect_batch(defect)
+    assert set(failed_rows(df_text).index) == planted_rows(df_text, defect)
+
+
+@pytest.mark.parametrize("defect", VALID_DEFECTS)
+def test_are_late_rows_and_other_time_zones_valid(defect):
+    assert failed_rows(defect_batch(defect)).empty
+
+
+def test_are_timestamps_in_other_zones_converted_to_utc():
+    raw = transactions(500, 2, days=2, defects={"mixed_timezones": 0.2})
+    clean = transactions(500, 2, days=2)
+    checked = validate(as_text(raw))
+    got = checked.clean.set_index("transaction_id").timestamp
+    assert got.equals(clean.set_index("transaction_id").timestamp.reindex(got.index))
+
+
+def test_does_quarantine_keep_the_reason_and_the_raw_record():
+    df_text = defect_batch("negative_amounts")
+    checked = validate(df_text)
+    assert len(checked.quarantine) == len(planted_rows(df_text, "negative_amounts"))
+    row = checked.quarantine.iloc[0]
+    assert row.reason == "amount: negative"
+    assert json.loads(row.record)["transaction_id"] == row.transaction_id
+
+
+def test_are_exact_copies_removed_and_counted():
+    df_text = defect_batch("duplicates")
+    checked = validate(df_text)
+    assert checked.duplicates_removed == df_text.duplicated().sum() > 0
+    assert checked.quarantine.empty and checked.clean.transaction_id.is_unique
+    assert reconcile(df_text, checked.clean, checked.quarantine, checked.duplicates_removed)
+
+
+def test_does_reconcile_refuse_a_lost_row_and_a_swapped_id():
+    df_text = defect_batch("missing")
+    checked = validate(df_text)
+    args = (checked.quarantine, checked.duplicates_removed)
+    with pytest.raises(ReconciliationError, match="1 rows differ"):
+        reconcile(df_text, checked.clean.iloc[1:], *args, batch="b1")
+    swapped = pd.concat([checked.clean.iloc[1:], checked.clean.iloc[[5]]])
+    with pytest.raises(ReconciliationError, match="neither out nor quarantined"):
+        reconcile(df_text, swapped, *args)
+
+
+def test_is_a_missing_column_a_reason_for_every_row():
+    df_text = defect_batch(None).drop(columns="device")
+    reasons = failed_rows(df_text)
+    assert len(reasons) == len(df_text)

@@ -1,0 +1,89 @@
+"""The pipeline: content-hash cache, only dependants re-run, lineage records, plain-sentence errors."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from shipml.workflows.pipeline import Pipeline, content_hash, stage
+
+CALLS = []
+
+
+@stage(outputs=["doubled"])
+def double(numbers):
+    CALLS.append("double")
+    return pd.read_csv(numbers).assign(x=lambda d: d.x * 2)
+
+
+@stage(outputs=["shifted", "summary"])
+def shift(doubled, *, by=1):
+    CALLS.append("shift")
+    out = doubled.assign(x=doubled.x + by)
+    return out, pd.DataFrame({"total": [out.x.sum()]})
+
+
+@pytest.fixture
+def source(tmp_path):
+    path = tmp_path / "numbers.csv"
+    path.write_text("x\n1\n2\n3\n")
+    return path
+
+
+def test_does_a_rerun_with_nothing_changed_do_no_work(source, tmp_path):
+    pipeline = Pipeline([double, shift], tmp_path / "cache")
+    CALLS.clear()
+    first = pipeline.run({"numbers": source})
+    second = pipeline.run({"numbers": source})
+    assert CALLS == ["double", "shift"] and second.ran == [] and second.reused == ["double", "shift"]
+    assert second.outputs["summary"].total.tolist() == [15]
+    assert first.outputs["shifted"].equals(second.outputs["shifted"])
+
+
+def test_does_a_changed_parameter_rerun_only_its_stage(source, tmp_path):
+    pipeline = Pipeline([double, shift], tmp_path / "cache")
+    pipeline.run({"numbers": source})
+    run = pipeline.run({"numbers": source}, params={"by": 10})
+    assert run.ran == ["shift"] and run.reused == ["double"]
+    assert run.outputs["summary"].total.tolist() == [42]
+
+
+def test_does_a_changed_input_rerun_everything(source, tmp_path):
+    pipeline = Pipeline([double, shift], tmp_path / "cache")
+    pipeline.run({"numbers": source})
+    source.write_text("x\n1\n2\n4\n")
+    assert pipeline.run({"numbers": source}).ran == ["double", "shift"]
+
+
+def test_does_the_lineage_chain_hashes_params_and_rows(source, tmp_path):
+    run = Pipeline([double, shift], tmp_path / "cache").run({"numbers": source}, params={"by": 2})
+    record = run.lineage["shift"]
+    assert record["params"] == {"by": 2}
+    assert record["inputs"]["doubled"] == run.lineage["double"]["outputs"]["doubled"]["hash"]
+    assert run.lineage["double"]["inputs"]["numbers"] == content_hash(source)
+    assert record["outputs"]["shifted"]["rows"] == 3
+    stored = json.loads((tmp_path / "cache" / f"shift-{record['key']}" / "lineage.json").read_text())
+    assert stored == record
+
+
+def test_is_the_content_hash_about_content():
+    a = pd.DataFrame({"x": [1, 2]})
+    assert content_hash(a) == content_hash(a.copy()) != content_hash(a.assign(x=[1, 3]))
+    assert content_hash({"b": 1, "a": 2}) == content_hash({"a": 2, "b": 1})
+
+
+def test_are_mistakes_explained_in_a_sentence(source, tmp_path):
+    pipeline = Pipeline([double, shift], tmp_path / "cache")
+    with pytest.raises(ValueError, match="no stage has a parameter 'bye'"):
+        pipeline.run({"numbers": source}, params={"bye": 1})
+    with pytest.raises(ValueError, match="needs the input 'numbers'"):
+        pipeline.run({})
+    with pytest.raises(TypeError, match="not a stage"):
+        Pipeline([lambda x: x], tmp_path)
+
+    @stage(outputs=["a", "b"])
+    def broken(numbers):
+        return pd.DataFrame()
+
+    with pytest.raises(ValueError, match="should return 2 table"):
+        Pipeline([broken], tmp_path / "c2").run({"numbers": source})
