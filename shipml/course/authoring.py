@@ -1,11 +1,12 @@
-"""Exercise generation from solutions, and the course's notebook metadata.
+"""Exercise generation from solutions, and the syllabus.
 
-    from shipml.course.authoring import write_exercises, generate_exercise, front_matter
+    from shipml.course.authoring import write_exercises, generate_exercise, syllabus_markdown
     write_exercises(".")                  # solutions/NN-slug.md -> exercises/NN-slug.md
     write_exercises(".", check=True)      # -> the stale, missing or orphaned files; writes nothing
     text = generate_exercise(solution_text, "solutions/01-ml-engineering.md")
-    front_matter("chapters/01-ml-engineering.md")   # -> the validated `shipml:` block
     syllabus_markdown(".")                # -> Markdown for the book's syllabus page
+
+Reading the ToC, front matter and exercise ids is shipml.course.notebooks's job.
 
 The command line runs the first two: `shipml exercises [--check]`.
 
@@ -45,12 +46,22 @@ from itertools import accumulate
 from pathlib import Path
 
 import jupytext
-import yaml
+
+from shipml.course.notebooks import (
+    CHECK_CALL,
+    EXERCISE_ID,
+    NN,
+    AuthoringError,
+    chapter_paths,
+    front_matter,
+    front_matter_lines,
+    relative,
+    title,
+)
 
 __all__ = [
     "AuthoringError",
     "check_chapter",
-    "front_matter",
     "generate_exercise",
     "syllabus_markdown",
     "write_exercises",
@@ -74,26 +85,8 @@ _MD_BEGIN = re.compile(r"^\s*<!--\s*BEGIN SOLUTION\s*-->\s*$")
 _MD_END = re.compile(r"^\s*<!--\s*END SOLUTION\s*-->\s*$")
 _ANY_MARKER = re.compile(r"\b(BEGIN|END)\s+SOLUTION\b", re.IGNORECASE)
 _FENCE = re.compile(r"^(`{3,}|~{3,})\{code-cell\}")
-_CHECK_ID = re.compile(r"""\bCheck\(\s*(['"])(?P<id>[^'"]*)\1""")
-_EXERCISE_ID = re.compile(r"^ch(?P<chapter>\d+)-\S+$")
-_NN = re.compile(r"^(?P<nn>\d+)-")
 _LABEL = re.compile(r"^\s*\((?P<name>[^()\s]+)\)=\s*$")
 _NAME_OPTION = re.compile(r"^\s*:name:\s*(?P<name>\S+)\s*$")
-
-_SHIPML_KEYS = {
-    "objectives": "a list of strings",
-    "minutes": "a whole number of minutes",
-    "prerequisites": "a list of chapter stems such as 01-ml-engineering",
-    "runtime_budget_s": "a number of seconds",
-}
-
-
-class AuthoringError(ValueError):
-    """A mistake in a course notebook, located by file and 1-based line."""
-
-    def __init__(self, file, line: int, message: str):
-        self.file, self.line, self.message = str(file), line, message
-        super().__init__(f"{self.file}:{line}: {message}")
 
 
 # --- reading a MyST notebook with its line numbers -------------------------
@@ -138,20 +131,9 @@ def _cell_lines(text: str, nb) -> list[tuple[int, int]]:
     return result
 
 
-def _front_matter_lines(text: str) -> list[str] | None:
-    """The YAML lines between the front matter's `---` fences (file lines 2, 3, ...), or None."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return None
-    for i, line in enumerate(lines[1:], 1):
-        if line.strip() == "---":
-            return lines[1:i]
-    return None
-
-
 def _front_matter_end(text: str) -> int:
     """The offset just after the closing `---` of the front matter, or 0."""
-    yaml_lines = _front_matter_lines(text)
+    yaml_lines = front_matter_lines(text)
     if yaml_lines is None:
         return 0
     return sum(len(line) for line in text.splitlines(keepends=True)[: len(yaml_lines) + 2])
@@ -406,7 +388,7 @@ def _registered_ids() -> set[str] | None:
 
 
 def _check_exercise_ids(nb, cell_lines, source: str) -> None:
-    match = _NN.match(Path(source).stem)
+    match = NN.match(Path(source).stem)
     chapter = int(match.group("nn")) if match else None
     unread = object()
     registered = unread  # read at the first Check(...) only: it imports every chapter's checks
@@ -414,9 +396,9 @@ def _check_exercise_ids(nb, cell_lines, source: str) -> None:
         if cell.cell_type != "code":
             continue
         for i, line in enumerate(cell.source.split("\n")):
-            for call in _CHECK_ID.finditer(line):
+            for call in CHECK_CALL.finditer(line):
                 ex_id, line_no = call.group("id"), src_line + i
-                parsed = _EXERCISE_ID.match(ex_id)
+                parsed = EXERCISE_ID.match(ex_id)
                 if not parsed:
                     raise AuthoringError(source, line_no, f"exercise id {ex_id!r} does not look like 'ch01-ex2'")
                 if chapter is not None and int(parsed.group("chapter")) != chapter:
@@ -429,7 +411,7 @@ def _check_exercise_ids(nb, cell_lines, source: str) -> None:
                 if registered is unread:
                     registered = _registered_ids()
                 if registered is not None and ex_id not in registered:
-                    module = _NN.sub("", Path(source).stem).replace("-", "_")
+                    module = NN.sub("", Path(source).stem).replace("-", "_")
                     raise AuthoringError(
                         source,
                         line_no,
@@ -474,13 +456,6 @@ def check_chapter(text: str, source: str) -> None:
     _check_exercise_ids(nb, cell_lines, source)
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def write_exercises(root=".", check: bool = False) -> list[Path]:
     """Generate exercises/NN-slug.md from every solutions/NN-slug.md.
 
@@ -492,10 +467,10 @@ def write_exercises(root=".", check: bool = False) -> list[Path]:
     solutions = sorted((root / "solutions").glob("*.md"))
     exercises_dir = root / "exercises"
     for chapter in sorted((root / "chapters").glob("*.md")):
-        check_chapter(chapter.read_text(encoding="utf-8"), _relative(chapter, root))
+        check_chapter(chapter.read_text(encoding="utf-8"), relative(chapter, root))
     wanted: dict[Path, str] = {}
     for solution in solutions:
-        source = _relative(solution, root)
+        source = relative(solution, root)
         if not (root / "chapters" / solution.name).exists():
             raise AuthoringError(
                 source,
@@ -512,7 +487,7 @@ def write_exercises(root=".", check: bool = False) -> list[Path]:
     for orphan in orphans:
         if _HEADER_START not in orphan.read_text(encoding="utf-8"):
             raise AuthoringError(
-                _relative(orphan, root),
+                relative(orphan, root),
                 1,
                 "this exercise has no solution and was not generated by `shipml exercises`: "
                 "move it to solutions/ or delete it",
@@ -524,132 +499,26 @@ def write_exercises(root=".", check: bool = False) -> list[Path]:
     return sorted(changed + orphans)
 
 
-def _yaml_line(text: str, keys: list[str]) -> int:
-    """The file line of the YAML key at path `keys` in the front matter (line 1 where not found)."""
-    try:
-        node = yaml.compose("\n".join(_front_matter_lines(text) or []))
-    except yaml.YAMLError:
-        return 1
-    line = 1
-    for key in keys:
-        match = None
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == key), None)
-        if match is None:
-            break
-        line, node = match[0].start_mark.line + 2, match[1]  # the YAML starts on file line 2
-    return line
-
-
-def front_matter(path, root=None) -> dict:
-    """The validated `shipml:` block of a notebook's front matter ({} when it has none).
-
-    Prerequisites must be stems of chapters in `root`/chapters (root defaults
-    to the folder above the notebook's folder).
-    """
-    path = Path(path)
-    root = Path(root) if root is not None else path.resolve().parent.parent
-    source = _relative(path.resolve(), root.resolve())
-    text = path.read_text(encoding="utf-8")
-    yaml_lines = _front_matter_lines(text)
-    if yaml_lines is None:
-        return {}
-    try:
-        meta = yaml.safe_load("\n".join(yaml_lines)) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1  # the YAML starts on file line 2
-        raise AuthoringError(source, line, f"the front matter is not valid YAML: {exc}") from None
-    block = meta.get("shipml") if isinstance(meta, dict) else None
-    if block is None:
-        return {}
-    if not isinstance(block, dict):
-        raise AuthoringError(source, _yaml_line(text, ["shipml"]), "`shipml:` must hold keys such as `minutes: 60`")
-    chapters = {p.stem for p in (root / "chapters").glob("*.md")}
-    for key, value in block.items():
-        line = _yaml_line(text, ["shipml", key])
-        if key not in _SHIPML_KEYS:
-            known = ", ".join(sorted(_SHIPML_KEYS))
-            raise AuthoringError(source, line, f"unknown key shipml.{key}: the keys are {known}")
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        ok = {
-            "objectives": isinstance(value, list) and all(isinstance(v, str) for v in value),
-            "minutes": isinstance(value, int) and not isinstance(value, bool) and value > 0,
-            "prerequisites": isinstance(value, list) and all(isinstance(v, str) for v in value),
-            "runtime_budget_s": number and value > 0,
-        }[key]
-        if not ok:
-            raise AuthoringError(source, line, f"shipml.{key} must be {_SHIPML_KEYS[key]}, not {value!r}")
-        if key == "prerequisites":
-            unknown = [v for v in value if v not in chapters]
-            if unknown:
-                raise AuthoringError(
-                    source, line, f"prerequisite {unknown[0]!r} is not a chapter: no chapters/{unknown[0]}.md"
-                )
-    return block
-
-
-def _toc_chapters(root: Path) -> list[Path]:
-    """chapters/*.md in the order of _toc.yml, or by name where there is no toc."""
-    toc = root / "_toc.yml"
-    if not toc.exists():
-        return sorted((root / "chapters").glob("*.md"))
-    found: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            file = node.get("file")
-            if isinstance(file, str) and file.startswith("chapters/"):
-                found.append(file)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    toc_text = toc.read_text(encoding="utf-8")
-    walk(yaml.safe_load(toc_text))
-    paths = []
-    for file in dict.fromkeys(found):
-        path = root / file
-        path = path if path.suffix == ".md" else path.with_name(path.name + ".md")
-        if not path.exists():
-            line = next((i for i, text in enumerate(toc_text.splitlines(), 1) if file in text), 1)
-            raise AuthoringError("_toc.yml", line, f"lists {file}, but {_relative(path, root)} does not exist")
-        paths.append(path)
-    return paths
-
-
-def _title(path: Path) -> str:
-    nb = jupytext.reads(path.read_text(encoding="utf-8"), fmt="md:myst")
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.split("\n"):
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return path.stem
-
-
 def syllabus_markdown(root=".", link_prefix: str | None = None) -> str:
     """A Markdown list of the chapters in _toc.yml order: title, minutes, prerequisites, objectives.
 
     With `link_prefix` (e.g. "../chapters/") each title links to its chapter.
     """
     root = Path(root)
-    chapters = _toc_chapters(root)
-    titles = {path.stem: _title(path) for path in chapters}
+    chapters = chapter_paths(root)
+    titles = {path.stem: title(path) for path in chapters}
     lines: list[str] = []
     total = 0
     for number, path in enumerate(chapters, 1):
         facts = front_matter(path, root)
-        title = titles[path.stem]
+        heading = titles[path.stem]
         if link_prefix is not None:
-            title = f"[{title}]({link_prefix}{path.stem}.md)"
+            heading = f"[{heading}]({link_prefix}{path.stem}.md)"
         minutes = facts.get("minutes")
         total += minutes or 0
         prerequisites = ", ".join(titles.get(p, p) for p in facts.get("prerequisites", [])) or "none"
         time = f"{minutes} minutes" if minutes else "time not given"
-        lines.append(f"{number}. **{title}** ({time}; prerequisites: {prerequisites})")
+        lines.append(f"{number}. **{heading}** ({time}; prerequisites: {prerequisites})")
         lines.append("")
         for objective in facts.get("objectives", []):
             lines.append(f"   - {objective}")

@@ -5,7 +5,7 @@
       extra_extensions: [shipml.course.sphinxext]
 
 - Quizzes without a kernel: a `shipml.course.widgets.Quiz` output carries both the
-  widget view and a static HTML quiz (`shipml.course.quiz_static`); the book shows the
+  widget view and a static HTML quiz (`shipml.course.quiz.render`); the book shows the
   static one, which grades in the reader's browser. Explorers and checks keep
   their widget view, rendered from the saved widget state.
 - A box under each chapter's title (`chapters/*`): its objectives and estimated
@@ -34,8 +34,9 @@ from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-from shipml.course import authoring
-from shipml.course.quiz_static import MARKER
+# Only these two: the build loads neither ipywidgets nor the checks registry.
+from shipml.course import notebooks
+from shipml.course.quiz import MARKER
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +120,8 @@ def _add_chapter_facts(app, doctree) -> None:
     if not docname.startswith(CHAPTERS):
         return
     try:
-        facts = authoring.front_matter(env.doc2path(docname), root=app.srcdir)
-    except authoring.AuthoringError as error:
+        facts = notebooks.front_matter(env.doc2path(docname), root=app.srcdir)
+    except notebooks.AuthoringError as error:
         logger.warning(str(error), location=docname)
         return
     if not facts:

@@ -1,6 +1,6 @@
-"""The exercise kit's widgets: Quiz, Check and Explorer (ipywidgets 8).
+"""The exercise kit's widgets: Quiz, Check, Explorer and ScoreSheet (ipywidgets 8).
 
-    from shipml.course.widgets import Quiz, Check, Explorer
+    from shipml.course.widgets import Quiz, Check, Explorer, ScoreSheet
 
     Quiz("ch01-q1", "Which metric matches the business goal?",
          options=["accuracy", "expected cost"], answer="expected cost",
@@ -15,20 +15,17 @@
         return f"cost at {threshold:.2f}: €{cost:,.0f}"   # optional caption
     Explorer(plot, threshold=FloatSlider(0.5, min=0, max=1, step=0.01))
 
+    ScoreSheet({"data-1": 1})              # the ML Test Score, ticked per test
+
 Each widget is a thin view over a plain method that is tested without a
-browser: `Quiz.grade(response) -> Feedback` (its data lives in `QuizSpec`, which
-a static renderer can use too), `Check.check() -> Result` and `Check.hint()`,
-`Explorer.update(**values)`.
+browser: `Quiz.grade(response) -> Feedback` (its data and grading live in
+`shipml.course.quiz.QuizSpec`), `Check.check() -> Result` and `Check.hint()`,
+`Explorer.update(**values)`, `ScoreSheet.update() -> scores`.
 
 A Quiz displays both renderings of its QuizSpec: the widget view, which
-Jupyter shows, and a static HTML quiz (`shipml.course.quiz_static`), which the built
-book shows because a static page has no kernel.
-
-Quiz feedback: a right answer shows "Correct." followed by the explanation; a
-wrong one shows "Not quite: …" with a nudge (a number is too high or too low;
-in a multiple choice the ticked options that do not apply are named and the
-missed ones are only counted) and never the explanation, which would give the
-answer away before the learner tries again.
+Jupyter shows, and the static HTML quiz (`shipml.course.quiz.render`), which
+the built book shows because a static page has no kernel. What its feedback
+says is described in shipml.course.quiz.
 
 Check: the "Check again" button picks up a function that the learner has
 re-defined: when the target is a function defined in the notebook (`__main__`),
@@ -52,186 +49,25 @@ import base64
 import html
 import inspect
 import io
-import math
-import numbers
-import re
 import sys
 import warnings
-from dataclasses import asdict, dataclass
 
 import ipywidgets as widgets
 
-from shipml.course import checks
+from shipml.course import checks, quiz
+from shipml.course.quiz import Feedback, QuizSpec, markdown_html
+from shipml.governance import ml_test_score
 
-__all__ = ["Check", "Explorer", "Feedback", "Quiz", "QuizSpec", "markdown_html"]
+__all__ = ["Check", "Explorer", "Quiz", "ScoreSheet"]
 
 _COLORS = {"passed": "#2e7d32", "failed": "#c62828", "not attempted": "#757575", "error": "#e65100"}
-_SYMBOLS = {"passed": "✓", "failed": "✗", "not attempted": "–", "error": "!"}
-
-
-def markdown_html(text: str) -> str:
-    """A small, safe Markdown subset as HTML: `code`, **bold** and blank-line paragraphs."""
-    out = html.escape(text or "", quote=False)
-    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    out = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
-    paragraphs = [" ".join(p.split("\n")) for p in re.split(r"\n\s*\n", out.strip())]
-    return "<br><br>".join(p for p in paragraphs if p)
-
-
-# --- Quiz ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """A quiz's verdict on one response."""
-
-    correct: bool
-    message: str
-
-
-@dataclass(frozen=True)
-class QuizSpec:
-    """A quiz's definition, independent of how it is rendered.
-
-    kind is "single" (one option), "multiple" (tick all that apply, graded all
-    or nothing) or "number" (a number within tolerance).
-    """
-
-    quiz_id: str
-    question: str
-    kind: str
-    options: tuple[str, ...] | None
-    answer: str | tuple[str, ...] | float
-    explanation: str = ""
-    tolerance: float | None = None
-
-    @classmethod
-    def create(cls, quiz_id, question, options=None, answer=..., explanation="", multiple=False, tolerance=None):
-        """Infer the kind from the arguments, as Quiz takes them, and validate."""
-        if options is None:
-            kind = "number"
-        elif multiple or isinstance(answer, (list, tuple, set, frozenset)):
-            kind = "multiple"
-            if isinstance(answer, str):
-                answer = (answer,)
-        else:
-            kind = "single"
-        if kind == "multiple" and isinstance(answer, (list, tuple, set, frozenset)):
-            answer = tuple(answer)
-        if options is not None:
-            options = tuple(options) if not isinstance(options, str) else options
-        return cls(quiz_id, question, kind, options, answer, explanation or "", tolerance)
-
-    def __post_init__(self):
-        name = f"Quiz {self.quiz_id!r}"
-        if not isinstance(self.quiz_id, str) or not self.quiz_id.strip():
-            raise ValueError("a quiz needs a non-empty id such as 'ch01-q1'")
-        if not isinstance(self.question, str) or not self.question.strip():
-            raise ValueError(f"{name} needs a non-empty question")
-        if not isinstance(self.explanation, str):
-            raise ValueError(f"{name}: the explanation must be a string")
-        if self.kind not in ("single", "multiple", "number"):
-            raise ValueError(f"{name}: kind must be 'single', 'multiple' or 'number', not {self.kind!r}")
-        if self.answer is Ellipsis or self.answer is None:
-            raise ValueError(f"{name} needs an answer")
-        if self.kind == "number":
-            self._validate_number(name)
-        else:
-            self._validate_options(name)
-
-    def _validate_number(self, name):
-        if self.options is not None:
-            raise ValueError(f"{name}: a numeric quiz takes no options")
-        if isinstance(self.answer, bool) or not isinstance(self.answer, numbers.Real) or not math.isfinite(self.answer):
-            raise ValueError(f"{name}: without options the answer must be a finite number, not {self.answer!r}")
-        if self.tolerance is None:
-            raise ValueError(f"{name}: a numeric answer needs a tolerance, e.g. tolerance=0.01")
-        if isinstance(self.tolerance, bool) or not isinstance(self.tolerance, numbers.Real) or not self.tolerance >= 0:
-            raise ValueError(f"{name}: the tolerance must be a number >= 0, not {self.tolerance!r}")
-
-    def _validate_options(self, name):
-        if self.tolerance is not None:
-            raise ValueError(f"{name}: a tolerance is only for a numeric answer (options=None)")
-        if isinstance(self.options, str) or not isinstance(self.options, tuple) or len(self.options) < 2:
-            raise ValueError(f"{name} needs a list of at least two options")
-        if not all(isinstance(o, str) and o.strip() for o in self.options):
-            raise ValueError(f"{name}: every option must be a non-empty string")
-        if len(set(self.options)) != len(self.options):
-            raise ValueError(f"{name}: the options must be different from each other")
-        answers = self.answer if self.kind == "multiple" else (self.answer,)
-        if self.kind == "multiple" and not answers:
-            raise ValueError(f"{name}: a multiple-choice quiz needs at least one right option")
-        for a in answers:
-            if a not in self.options:
-                raise ValueError(f"{name}: the answer {a!r} is not among the options {list(self.options)}")
-        if len(set(answers)) != len(answers):
-            raise ValueError(f"{name}: the answer lists an option twice")
-
-    def to_dict(self) -> dict:
-        """Plain JSON-able data, for another renderer (e.g. a static HTML quiz)."""
-        data = asdict(self)
-        for key in ("options", "answer"):
-            if isinstance(data[key], tuple):
-                data[key] = list(data[key])
-        return data
-
-    def grade(self, response) -> Feedback:
-        """The verdict on a response: an option, a collection of options, or a number (or its text)."""
-        graders = {"single": self._grade_single, "multiple": self._grade_multiple, "number": self._grade_number}
-        return graders[self.kind](response)
-
-    def _correct(self) -> Feedback:
-        return Feedback(True, f"Correct. {self.explanation}".strip())
-
-    def _grade_single(self, response) -> Feedback:
-        if response is None or response == "":
-            return Feedback(False, "Choose an answer first.")
-        if response not in self.options:
-            return Feedback(False, f"“{response}” is not one of the options.")
-        if response == self.answer:
-            return self._correct()
-        return Feedback(False, f"Not quite: “{response}” is not the best answer. Try again.")
-
-    def _grade_multiple(self, response) -> Feedback:
-        chosen = [response] if isinstance(response, str) else list(response or ())
-        if not chosen:
-            return Feedback(False, "Tick at least one option first.")
-        unknown = [c for c in chosen if c not in self.options]
-        if unknown:
-            return Feedback(False, f"“{unknown[0]}” is not one of the options.")
-        extra = [o for o in self.options if o in chosen and o not in self.answer]
-        missing = [o for o in self.answer if o not in chosen]
-        if not extra and not missing:
-            return self._correct()
-        if not extra:
-            missed = "one option that applies" if len(missing) == 1 else f"{len(missing)} options that apply"
-            return Feedback(False, f"Not quite: you missed {missed}.")
-        names = " and ".join(f"“{o}”" for o in extra)
-        message = f"Not quite: {names} {'does' if len(extra) == 1 else 'do'} not apply"
-        if missing:
-            message += ", and one more option does" if len(missing) == 1 else f", and {len(missing)} more options do"
-        return Feedback(False, message + ".")
-
-    def _grade_number(self, response) -> Feedback:
-        if response is None or (isinstance(response, str) and not response.strip()):
-            return Feedback(False, "Enter a number first.")
-        try:
-            value = float(response)  # "0,5" is refused rather than misread as 5
-        except (TypeError, ValueError):
-            value = math.nan
-        if isinstance(response, bool) or not math.isfinite(value):
-            return Feedback(False, "Enter a number, such as 0.25.")
-        if abs(value - self.answer) <= self.tolerance:
-            return self._correct()
-        direction = "too high" if value > self.answer else "too low"
-        return Feedback(False, f"Not quite: {value:g} is {direction}.")
 
 
 def _feedback_html(feedback: Feedback | None) -> str:
     if feedback is None:
         return ""
     color = _COLORS["passed"] if feedback.correct else _COLORS["failed"]
-    symbol = "✓" if feedback.correct else "✗"
+    symbol = checks.SYMBOLS["passed" if feedback.correct else "failed"]
     return f'<div style="color:{color}">{symbol} {markdown_html(feedback.message)}</div>'
 
 
@@ -267,11 +103,9 @@ class Quiz(widgets.VBox):
         # The widget view for Jupyter, plus the same quiz as static HTML for a
         # page without a kernel: Jupyter ranks the widget view first; the built
         # book picks the HTML (shipml.course.sphinxext), as would a viewer without widgets.
-        from shipml.course import quiz_static
-
         data = super()._repr_mimebundle_(**kwargs)
         if data is not None:
-            data["text/html"] = quiz_static.render(self.spec)
+            data["text/html"] = quiz.render(self.spec)
         return data
 
     @property
@@ -304,7 +138,7 @@ def _result_html(result: checks.Result) -> str:
     status = result.status
     items = []
     for case in result.cases:
-        color, symbol = _COLORS.get(case.status, "#000"), _SYMBOLS.get(case.status, "?")
+        color, symbol = _COLORS.get(case.status, "#000"), checks.SYMBOLS.get(case.status, "?")
         symbol = f'<span style="color:{color};font-weight:bold">{symbol}</span>'
         line = f"{symbol} {html.escape(case.name)}"
         if case.message and case.status != "passed":
@@ -499,3 +333,63 @@ class Explorer(widgets.VBox):
         self.text = None if text is None else str(text)
         self.output.outputs = (output,)
         self.caption.value = markdown_html(self.text) if self.text else ""
+
+
+# --- ScoreSheet ---------------------------------------------------------------
+
+
+class ScoreSheet(widgets.VBox):
+    """The ML Test Score per test, a 'by hand' and an 'automated' checkbox; the section scores update live.
+
+    The numbers come from `score_fn` (default: shipml.governance.ml_test_score.score),
+    so a learner's own score function can drive the sheet.
+    """
+
+    def __init__(self, marks: dict | None = None, score_fn=ml_test_score.score):
+        super().__init__()
+        self.score_fn = score_fn
+        marks = marks or {}
+        ml_test_score.score(marks)  # a bad starting mark is a sentence now, not a broken widget later
+        tests, sections = ml_test_score.TESTS, ml_test_score.SECTIONS
+        self.by_hand = {t: widgets.Checkbox(value=marks.get(t, 0) >= 0.5, description="by hand", indent=False,
+                                            layout=widgets.Layout(width="6em")) for t in tests}
+        self.automated = {t: widgets.Checkbox(value=marks.get(t, 0) == 1, description="automated", indent=False,
+                                              layout=widgets.Layout(width="7em")) for t in tests}
+        self.result_html = widgets.HTML("")
+        rows = []
+        for section in sections:
+            rows.append(widgets.HTML(f"<b>{section.capitalize()}</b>"))
+            for t, name in tests.items():
+                if t.startswith(section + "-"):
+                    rows.append(widgets.HBox([self.by_hand[t], self.automated[t], widgets.HTML(f"{t}: {name}")]))
+        for box in [*self.by_hand.values(), *self.automated.values()]:
+            box.observe(self._on_change, names="value")
+        self.children = [*rows, self.result_html]
+        self.add_class("shipml-score-sheet")
+        self.update()
+
+    @property
+    def marks(self) -> dict:
+        """The points the boxes give each test: 1 when automated, 0.5 when done by hand, else 0."""
+        return ml_test_score.marks_from({t: b.value for t, b in self.by_hand.items()},
+                                        {t: b.value for t, b in self.automated.items()})
+
+    def _on_change(self, change):
+        self.update()
+
+    def update(self) -> dict | None:
+        """Recompute the scores with `score_fn`, show them, and return them (None when score_fn gives nothing)."""
+        try:
+            result = self.score_fn(self.marks)
+        except Exception as error:  # the learner's function: a sentence under the boxes
+            self.scores = None
+            self.result_html.value = f"<p>Your score function raised {type(error).__name__}: {error}</p>"
+            return None
+        self.scores = result
+        if not isinstance(result, dict) or "final" not in result:
+            self.result_html.value = "<p>Complete the exercise first: the score function returns no scores.</p>"
+            return None
+        cells = " · ".join(f"{s}: {result.get(s, float('nan')):g}" for s in ml_test_score.SECTIONS)
+        self.result_html.value = (f"<p>{cells}<br><b>ML Test Score: {result['final']:g}</b>, the lowest section "
+                                  f"({ml_test_score.interpret(result['final'])}).</p>")
+        return result

@@ -1,27 +1,24 @@
 """Google's ML Test Score rubric (Breck et al., 2017): 28 tests, four sections, the minimum counts.
 
-    from shipml.governance.ml_test_score import TESTS, score, interpret, ScoreSheet
+    from shipml.governance.ml_test_score import TESTS, score, interpret, marks_from
     marks = {"data-1": 1, "model-5": 0.5}     # test id -> 0, 0.5 (done by hand) or 1 (automated)
     score(marks)       # {"data": 1.0, "model": 0.5, "infrastructure": 0.0, "monitoring": 0.0, "final": 0.0}
     interpret(0.0)     # what a final score means, in the paper's words (paraphrased)
-    ScoreSheet(marks)  # a widget: two checkboxes per test, the scores recomputed on every click
+    marks_from(by_hand={"data-1": True}, automated={"data-1": False})   # {"data-1": 0.5, ...}
 
 The rule, as in the paper: a test scores half a point when it is run by hand
 and its results are written down and shared, a full point when a system runs it
 automatically and repeatedly, else nothing. Each section's score is the sum of
 its seven tests; the final score is the lowest section score, so a system is
-as ready as its weakest side. `ScoreSheet` is a thin view: its numbers come
-from `score` (or another function passed as `score_fn`), which is tested
-without a browser.
+as ready as its weakest side. The score sheet a reader ticks in the notebook
+is a widget, `shipml.course.widgets.ScoreSheet`, a thin view over `score`.
 """
 
 from __future__ import annotations
 
 import numbers
 
-import ipywidgets as widgets
-
-__all__ = ["SECTIONS", "TESTS", "ScoreSheet", "interpret", "score"]
+__all__ = ["SECTIONS", "TESTS", "interpret", "marks_from", "score"]
 
 SECTIONS = ("data", "model", "infrastructure", "monitoring")
 
@@ -90,57 +87,6 @@ def interpret(final: float) -> str:
     return _MEANINGS[-1][1]
 
 
-def _marks_from(done: dict, automated: dict) -> dict:
-    return {t: 1.0 if automated[t] else 0.5 if done[t] else 0.0 for t in TESTS}
-
-
-class ScoreSheet(widgets.VBox):
-    """Per test a 'by hand' and an 'automated' checkbox; the section scores and the minimum update live."""
-
-    def __init__(self, marks: dict | None = None, score_fn=score):
-        super().__init__()
-        self.score_fn = score_fn
-        marks = marks or {}
-        score(marks)  # a bad starting mark is a sentence now, not a broken widget later
-        self.by_hand = {t: widgets.Checkbox(value=marks.get(t, 0) >= 0.5, description="by hand", indent=False,
-                                            layout=widgets.Layout(width="6em")) for t in TESTS}
-        self.automated = {t: widgets.Checkbox(value=marks.get(t, 0) == 1, description="automated", indent=False,
-                                              layout=widgets.Layout(width="7em")) for t in TESTS}
-        self.result_html = widgets.HTML("")
-        rows = []
-        for section in SECTIONS:
-            rows.append(widgets.HTML(f"<b>{section.capitalize()}</b>"))
-            for t, name in TESTS.items():
-                if t.startswith(section + "-"):
-                    rows.append(widgets.HBox([self.by_hand[t], self.automated[t], widgets.HTML(f"{t}: {name}")]))
-        for box in [*self.by_hand.values(), *self.automated.values()]:
-            box.observe(self._on_change, names="value")
-        self.children = [*rows, self.result_html]
-        self.add_class("shipml-score-sheet")
-        self.update()
-
-    @property
-    def marks(self) -> dict:
-        """The points the boxes give each test: 1 when automated, 0.5 when done by hand, else 0."""
-        return _marks_from({t: b.value for t, b in self.by_hand.items()},
-                           {t: b.value for t, b in self.automated.items()})
-
-    def _on_change(self, change):
-        self.update()
-
-    def update(self) -> dict | None:
-        """Recompute the scores with `score_fn`, show them, and return them (None when score_fn gives nothing)."""
-        try:
-            result = self.score_fn(self.marks)
-        except Exception as error:  # the learner's function: a sentence under the boxes
-            self.scores = None
-            self.result_html.value = f"<p>Your score function raised {type(error).__name__}: {error}</p>"
-            return None
-        self.scores = result
-        if not isinstance(result, dict) or "final" not in result:
-            self.result_html.value = "<p>Complete the exercise first: the score function returns no scores.</p>"
-            return None
-        cells = " · ".join(f"{s}: {result.get(s, float('nan')):g}" for s in SECTIONS)
-        self.result_html.value = (f"<p>{cells}<br><b>ML Test Score: {result['final']:g}</b>, the lowest section "
-                                  f"({interpret(result['final'])}).</p>")
-        return result
+def marks_from(by_hand: dict, automated: dict) -> dict[str, float]:
+    """Each test's points from two ticks: 1 when automated, 0.5 when done by hand, else 0."""
+    return {t: 1.0 if automated.get(t) else 0.5 if by_hand.get(t) else 0.0 for t in TESTS}

@@ -21,12 +21,12 @@ from shipml.course import authoring
 from shipml.course.authoring import (
     AuthoringError,
     check_chapter,
-    front_matter,
     generate_exercise,
     syllabus_markdown,
     write_exercises,
 )
 from shipml.course.cli import main
+from shipml.course.notebooks import front_matter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "authoring"
 GOLDEN = sorted(p.name for p in (FIXTURES / "golden").iterdir() if p.is_dir())

@@ -21,7 +21,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
+
+from shipml.course import notebooks
 
 pytestmark = pytest.mark.browser
 
@@ -36,21 +37,8 @@ SHARED = ("/_static/", "/searchindex.js")
 DESKTOP, PHONE = (1280, 900), (390, 844)
 
 
-def _toc_files(node) -> list[str]:
-    """Every `file:` of _toc.yml, in reading order."""
-    if isinstance(node, list):
-        return [f for item in node for f in _toc_files(item)]
-    if not isinstance(node, dict):
-        return []
-    files = [node["root"]] if "root" in node else []
-    files += [node["file"]] if "file" in node else []
-    for key in ("parts", "chapters", "sections"):
-        files += _toc_files(node.get(key, []))
-    return files
-
-
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-PAGES = [f"{Path(f).with_suffix('')}.html" for f in _toc_files(TOC)]
+TOC = notebooks.read_toc(ROOT)
+PAGES = [f"{doc}.html" for doc in notebooks.toc_docs(TOC)]
 CAPTIONS = [part["caption"] for part in TOC.get("parts", []) if part.get("caption")]
 CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
 CHAPTER = CHAPTERS[0] if CHAPTERS else None
@@ -285,7 +273,7 @@ def test_does_a_quiz_answered_wrongly_then_rightly_show_both_feedbacks_without_a
 
 
 def test_does_the_browser_grade_every_response_as_python_does(browser, site):
-    from test_quiz_static import CASES
+    from test_quiz import CASES
 
     browser.get(f"{site}/{QUIZ_PAGES[0]}" if QUIZ_PAGES else f"{site}/index.html")
     if not QUIZ_PAGES:

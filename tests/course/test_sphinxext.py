@@ -7,9 +7,8 @@ from docutils.utils import new_document
 from sphinx import addnodes
 from sphinx.builders.html._assets import _JavaScript
 
-from shipml.course import quiz_static, sphinxext
+from shipml.course import quiz, sphinxext
 from shipml.course.sphinxext import _dedupe_scripts
-from shipml.course.widgets import QuizSpec
 
 
 def test_is_an_inline_script_added_twice_kept_once():
@@ -51,13 +50,13 @@ def _document(*children):
 
 
 def test_does_a_quiz_output_lose_its_widget_view_and_an_explorer_keep_it():
-    quiz_html = quiz_static.render(QuizSpec.create("q", "Which?", ["a", "b"], "a"))
-    quiz = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/html", quiz_html), ("text/plain", "Quiz"))
+    quiz_html = quiz.render(quiz.QuizSpec.create("q", "Which?", ["a", "b"], "a"))
+    quiz_output = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/html", quiz_html), ("text/plain", "Quiz"))
     explorer = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/plain", "Explorer"))
     other_html = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/html", "<table></table>"))
-    transform = sphinxext.PreferStaticQuiz(_document(quiz, explorer, other_html))
+    transform = sphinxext.PreferStaticQuiz(_document(quiz_output, explorer, other_html))
     transform.run()
-    assert [c["mime_type"] for c in quiz.children] == ["text/html", "text/plain"]
+    assert [c["mime_type"] for c in quiz_output.children] == ["text/html", "text/plain"]
     assert [c["mime_type"] for c in explorer.children] == [sphinxext.WIDGET_VIEW, "text/plain"]
     assert [c["mime_type"] for c in other_html.children] == [sphinxext.WIDGET_VIEW, "text/html"]
 

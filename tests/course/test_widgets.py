@@ -9,7 +9,9 @@ import pytest
 
 from shipml.course import checks
 from shipml.course.checks import exercise, expect_number
-from shipml.course.widgets import Check, Explorer, Feedback, Quiz, QuizSpec
+from shipml.course.quiz import Feedback, QuizSpec
+from shipml.course.widgets import Check, Explorer, Quiz, ScoreSheet
+from shipml.governance import ml_test_score
 
 EX = "test-widget-ex1"
 
@@ -19,13 +21,9 @@ def square_exercise():
     """A test-only exercise: `square(x)` returns x ** 2."""
     ex = exercise(EX, "Square a number", hints=["Multiply.", "x times x."])
 
-    @ex.case("squares 3", hint="3 × 3 is 9.")
-    def _(square):
-        expect_number(square(3), 9.0, what="square(3)")
-
-    @ex.case("squares -2")
-    def _(square):
-        expect_number(square(-2), 4.0, what="square(-2)")
+    ex.case("squares 3", hint="3 × 3 is 9.", observe=lambda square: square(3),
+            judge=lambda got: expect_number(got, 9.0, what="square(3)"))
+    ex.case("squares -2", observe=lambda square: square(-2), judge=lambda got: expect_number(got, 4.0, what="square(-2)"))
 
     yield ex
     checks._REGISTRY.pop(EX, None)
@@ -247,3 +245,21 @@ def test_does_a_drawing_error_raise_at_creation_but_show_a_sentence_later():
     explorer.update(threshold=0.95)
     assert explorer.error == "The plot could not be drawn: ValueError: threshold too high"
     assert explorer.output.outputs == ()
+
+
+# --- ScoreSheet ------------------------------------------------------------------
+
+
+def test_does_the_sheet_recompute_when_a_box_is_ticked():
+    sheet = ScoreSheet({f"{s}-1": 0.5 for s in ml_test_score.SECTIONS})
+    assert sheet.scores["final"] == 0.5
+    for section in ml_test_score.SECTIONS:
+        sheet.automated[f"{section}-2"].value = True
+    assert sheet.scores["final"] == 1.5
+    assert "ML Test Score: 1.5" in sheet.result_html.value
+
+
+def test_does_the_sheet_survive_a_learners_unfinished_or_broken_function():
+    assert ScoreSheet(score_fn=lambda marks: None).update() is None
+    broken = ScoreSheet(score_fn=lambda marks: 1 / 0)
+    assert broken.scores is None and "ZeroDivisionError" in broken.result_html.value

@@ -1,8 +1,8 @@
-"""The ML Test Score: 28 tests, section sums, the minimum; the score sheet updates when a box is clicked."""
+"""The ML Test Score: 28 tests, section sums, the minimum, the points from two ticks."""
 
 import pytest
 
-from shipml.governance.ml_test_score import SECTIONS, TESTS, ScoreSheet, interpret, score
+from shipml.governance.ml_test_score import SECTIONS, TESTS, interpret, marks_from, score
 
 
 def test_are_there_seven_tests_in_each_of_four_sections():
@@ -25,16 +25,7 @@ def test_does_a_bad_mark_give_a_sentence(marks):
         score(marks)
 
 
-def test_does_the_sheet_recompute_when_a_box_is_ticked():
-    sheet = ScoreSheet({f"{s}-1": 0.5 for s in SECTIONS})
-    assert sheet.scores["final"] == 0.5
-    for section in SECTIONS:
-        sheet.automated[f"{section}-2"].value = True
-    assert sheet.scores["final"] == 1.5
-    assert "ML Test Score: 1.5" in sheet.result_html.value
-
-
-def test_does_the_sheet_survive_a_learners_unfinished_or_broken_function():
-    assert ScoreSheet(score_fn=lambda marks: None).update() is None
-    broken = ScoreSheet(score_fn=lambda marks: 1 / 0)
-    assert broken.scores is None and "ZeroDivisionError" in broken.result_html.value
+def test_does_a_test_score_one_when_automated_and_a_half_when_done_by_hand():
+    marks = marks_from(by_hand={"data-1": True, "data-2": True}, automated={"data-2": True, "model-1": True})
+    assert (marks["data-1"], marks["data-2"], marks["model-1"], marks["data-3"]) == (0.5, 1.0, 1.0, 0.0)
+    assert set(marks) == set(TESTS)

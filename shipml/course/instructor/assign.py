@@ -232,7 +232,7 @@ def add_arguments(parser) -> None:
 
 
 def command(args) -> int:
-    from shipml.course.authoring import AuthoringError
+    from shipml.course.notebooks import AuthoringError
 
     try:
         out = assign(args.root, args.chapters, args.out, title=args.title, due=args.due, force=args.force)

@@ -16,15 +16,12 @@ is listed as a quiz; the grader does not score quizzes (see grade.py).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Chapter", "Exercise", "InstructorError", "chapters", "select"]
+from shipml.course import notebooks
 
-_CHECK = re.compile(r"""\bCheck\(\s*(['"])(?P<id>[^'"]+)\1\s*,\s*(?P<target>[A-Za-z_][A-Za-z0-9_]*)""")
-_QUIZ = re.compile(r"""\bQuiz\(\s*(['"])(?P<id>[^'"]+)\1""")
-_NN = re.compile(r"^(?P<nn>\d+)-")
+__all__ = ["Chapter", "Exercise", "InstructorError", "chapters", "select"]
 
 
 class InstructorError(ValueError):
@@ -59,7 +56,7 @@ class Chapter:
 
     @property
     def number(self) -> str:
-        match = _NN.match(self.stem)
+        match = notebooks.NN.match(self.stem)
         return match.group("nn") if match else self.stem
 
     @property
@@ -90,8 +87,6 @@ def _points(value, where: str) -> float:
 def _read_chapter(root: Path, stem: str) -> Chapter:
     import jupytext
 
-    from shipml.course.authoring import _title, front_matter
-
     solution = root / "solutions" / f"{stem}.md"
     nb = jupytext.read(solution, fmt="md:myst")
     exercises: dict[str, Exercise] = {}
@@ -104,12 +99,15 @@ def _read_chapter(root: Path, stem: str) -> Chapter:
         if "hidden-check" in (cell.metadata.get("tags") or []):
             hidden.append((last, cell.source))
             continue
-        for match in _CHECK.finditer(cell.source):
+        for match in notebooks.CHECK_CALL.finditer(cell.source):
             ex_id = match.group("id")
+            if not ex_id or match.group("target") is None:
+                continue  # not a call the grader can hand an object to (the generator reports a bad id)
             points = _points(cell.metadata.get("points"), f"solutions/{stem}.md, {ex_id}")
             exercises.setdefault(ex_id, Exercise(ex_id, match.group("target"), points))
             last = ex_id
-        quizzes += [m.group("id") for m in _QUIZ.finditer(cell.source) if m.group("id") not in quizzes]
+        quizzes += [m.group("id") for m in notebooks.QUIZ_CALL.finditer(cell.source)
+                    if m.group("id") and m.group("id") not in quizzes]
     first = next(iter(exercises), None)
     for owner, source in hidden:
         owner = owner or first
@@ -123,33 +121,9 @@ def _read_chapter(root: Path, stem: str) -> Chapter:
     except LookupError:
         pass  # an id the registry lacks: the grader reports it per submission
     chapter_md = root / "chapters" / f"{stem}.md"
-    title = _title(chapter_md) if chapter_md.exists() else stem
-    facts = front_matter(chapter_md, root) if chapter_md.exists() else {}
+    title = notebooks.title(chapter_md) if chapter_md.exists() else stem
+    facts = notebooks.front_matter(chapter_md, root) if chapter_md.exists() else {}
     return Chapter(stem, title, root, facts, list(exercises.values()), quizzes)
-
-
-def _toc_order(root: Path) -> list[str]:
-    """Stems in the order _toc.yml lists chapters/ or solutions/ files (empty where there is no toc)."""
-    import yaml
-
-    toc = root / "_toc.yml"
-    if not toc.exists():
-        return []
-    found: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            file = node.get("file")
-            if isinstance(file, str) and file.split("/")[0] in ("chapters", "solutions"):
-                found.append(Path(file).stem if file.endswith(".md") else Path(file).name)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(yaml.safe_load(toc.read_text(encoding="utf-8")))
-    return list(dict.fromkeys(found))
 
 
 def chapters(root=".") -> list[Chapter]:
@@ -160,7 +134,7 @@ def chapters(root=".") -> list[Chapter]:
 
 def _stems(root: Path) -> list[str]:
     stems = sorted(p.stem for p in (root / "solutions").glob("*.md"))
-    order = {stem: i for i, stem in enumerate(_toc_order(root))}
+    order = {stem: i for i, stem in enumerate(notebooks.toc_stems(root))}
     return sorted(stems, key=lambda s: (order.get(s, len(order)), s))
 
 
@@ -179,8 +153,8 @@ def select(root, wanted) -> list[Chapter]:
         raise InstructorError("no chapter selected: name at least one, e.g. --chapters 01")
     chosen: list[str] = []
     for name in names:
-        matches = [s for s in stems if s == name or s.split("-")[0] == name or (name.isdigit() and
-                   _NN.match(s) and int(_NN.match(s).group("nn")) == int(name))]
+        matches = [s for s in stems if s == name or s.split("-")[0] == name
+                   or (name.isdigit() and notebooks.chapter_number(s) == int(name))]
         if not matches:
             known = ", ".join(stems) or "none"
             raise InstructorError(f"there is no chapter {name!r} with a solution notebook (chapters: {known})")

@@ -58,6 +58,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
+from shipml.course import notebooks
+from shipml.course.checks import SYMBOLS
 from shipml.course.instructor.course import InstructorError
 
 __all__ = ["FIELDS", "Row", "grade", "load_assignment", "add_arguments", "command"]
@@ -65,7 +67,6 @@ __all__ = ["FIELDS", "Row", "grade", "load_assignment", "add_arguments", "comman
 FIELDS = ("student", "exercise", "points", "max_points", "status", "message")
 FATAL = ("timeout", "memory limit", "kernel died", "not json", "not a notebook", "wrong chapter", "missing",
          "grader error")
-_IDS = re.compile(r"""\b(?:Check|Quiz)\(\s*['"]ch(?P<nn>\d+)-""")
 _MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
 
 
@@ -119,10 +120,6 @@ def _notebooks(folder: Path) -> list[Path]:
                   and not p.is_symlink() and ".ipynb_checkpoints" not in p.parts and p.name != "README.md")
 
 
-def _chapter_numbers(text: str) -> set[int]:
-    return {int(m.group("nn")) for m in _IDS.finditer(text)}
-
-
 def _find(entry: Path, chapter: dict, one_chapter: bool) -> Path | None:
     if entry.is_file():
         if one_chapter:
@@ -137,7 +134,7 @@ def _find(entry: Path, chapter: dict, one_chapter: bool) -> Path | None:
             return candidates[0]
     for path in candidates:
         if path.stat().st_size <= _MAX_NOTEBOOK_BYTES:
-            if int(chapter["number"]) in _chapter_numbers(path.read_text(encoding="utf-8", errors="replace")):
+            if int(chapter["number"]) in notebooks.chapter_numbers(path.read_text(encoding="utf-8", errors="replace")):
                 return path
     return None
 
@@ -190,7 +187,7 @@ def _vet(path: Path, chapter: dict) -> tuple[str, str] | None:
         if problem:
             return "not a notebook", f"{path.name} is JSON but not a Jupyter notebook (version 4): {problem}."
         code = "\n".join(_source(c) for c in data["cells"] if c["cell_type"] == "code")
-    numbers = _chapter_numbers(code)
+    numbers = notebooks.chapter_numbers(code)
     if numbers and int(chapter["number"]) not in numbers:
         others = ", ".join(f"{n:02d}" for n in sorted(numbers))
         return "wrong chapter", (f"{path.name} holds the exercises of chapter {others}, not of chapter "
@@ -402,7 +399,7 @@ def _feedback(student: str, manifest: dict, graded: list) -> str:
                     name = f"hidden check {hidden}"
                 else:
                     name = case["name"]
-                mark = {"passed": "✓", "failed": "✗", "not attempted": "–", "error": "!"}.get(case["status"], "?")
+                mark = SYMBOLS.get(case["status"], "?")
                 line = f"- {mark} {name}"
                 if case["status"] != "passed" and case.get("message"):
                     line += f": {case['message']}"

@@ -1,4 +1,4 @@
-"""The static quiz: one QuizSpec, the same verdicts in the browser's JavaScript as in Python."""
+"""The quiz: one QuizSpec, the same verdicts in the browser's JavaScript as in Python."""
 
 import json
 import re
@@ -7,8 +7,9 @@ import subprocess
 
 import pytest
 
-from shipml.course import quiz_static
-from shipml.course.widgets import Quiz, QuizSpec
+from shipml.course import quiz
+from shipml.course.quiz import QuizSpec, markdown_html
+from shipml.course.widgets import Quiz
 
 SINGLE = QuizSpec.create("t-single", "Which **metric**?", ["accuracy", "expected cost", "a <b>tag</b>"],
                          "expected cost", "Fraud is rare: `accuracy` rewards saying no.")
@@ -32,45 +33,43 @@ CASES = [
 
 
 def test_does_the_html_carry_the_spec_the_grader_uses():
-    page = quiz_static.render(SINGLE)
+    page = quiz.render(SINGLE)
     data = re.search(r'<script type="application/json">(.*?)</script>', page).group(1)
     assert json.loads(data) == SINGLE.to_dict()
-    assert quiz_static.MARKER in page
+    assert quiz.MARKER in page
     assert "a &lt;b&gt;tag&lt;/b&gt;" in page and "<b>metric</b>" in page  # options escaped, question as markdown
 
 
 def test_is_a_closing_script_tag_in_a_question_harmless():
     spec = QuizSpec.create("t-x", "Is </script><script>alert(1)</script> safe?", ["yes", "no"], "yes")
-    page = quiz_static.render(spec)
+    page = quiz.render(spec)
     assert page.count("</script>") == 2  # the spec's and the grader's own: the question cannot close one
 
 
 def test_does_a_numeric_quiz_render_a_text_field_and_a_choice_quiz_its_options():
-    assert 'type="text"' in quiz_static.render(NUMBER)
-    assert quiz_static.render(MULTIPLE).count('type="checkbox"') == 4
-    assert quiz_static.render(SINGLE).count('type="radio"') == 3
+    assert 'type="text"' in quiz.render(NUMBER)
+    assert quiz.render(MULTIPLE).count('type="checkbox"') == 4
+    assert quiz.render(SINGLE).count('type="radio"') == 3
 
 
 def test_does_the_quiz_widget_display_both_the_widget_and_the_static_quiz():
-    quiz = Quiz("t-w", "Which?", options=["x", "y"], answer="y")
-    bundle = quiz._repr_mimebundle_()
+    widget = Quiz("t-w", "Which?", options=["x", "y"], answer="y")
+    bundle = widget._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/html"] == quiz_static.render(quiz.spec)
+    assert bundle["text/html"] == quiz.render(widget.spec)
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="Node.js is not installed: the grader's JavaScript is "
                     "checked against Python in the browser tests only")
 def test_does_the_javascript_grade_every_response_as_python_does():
     calls = [{"spec": spec.to_dict(), "response": response} for spec, response in CASES]
-    script = ("var window = {};\n" + quiz_static.GRADER_JS +
+    script = ("var window = {};\n" + quiz.GRADER_JS +
               "\nvar calls = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
               "\nconsole.log(JSON.stringify(calls.map(function (c) {"
               " var r = window.shipmlQuiz.grade(c.spec, c.response);"
               " return [r.correct, r.message, window.shipmlQuiz.markdownHtml(r.message)]; })));")
     out = subprocess.run(["node", "-e", script], input=json.dumps(calls), capture_output=True, text=True,
                          timeout=30, check=True).stdout
-    from shipml.course.widgets import markdown_html
-
     expected = [[f.correct, f.message, markdown_html(f.message)]
                 for f in (spec.grade(response) for spec, response in CASES)]
     assert json.loads(out) == expected
