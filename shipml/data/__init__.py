@@ -3,24 +3,15 @@
     from shipml.data import transactions, COLUMNS
     df = transactions(100_000, seed=0)
 
+    shipml.data.contract     the one definition of each column: the schema, the request model, typing
     shipml.data.stream       the seeded generator (`transactions`, drift and defect knobs)
     shipml.data.splits       train/validation/test splits by time or stratified
     shipml.data.ingestion    daily batch files in, typed Parquet out
     shipml.data.validation   the schema at the boundary, quarantine, reconciliation
 """
 
-from shipml.data.stream import (
-    AGE_BANDS,
-    CHANNELS,
-    COLUMNS,
-    COUNTRIES,
-    DEVICES,
-    MERCHANT_CATEGORIES,
-    UNKNOWN_CATEGORIES,
-    Defects,
-    Drift,
-    transactions,
-)
+from shipml.data.contract import AGE_BANDS, CHANNELS, COLUMNS, COUNTRIES, DEVICES, MERCHANT_CATEGORIES
+from shipml.data.stream import UNKNOWN_CATEGORIES, Defects, Drift, transactions
 
 __all__ = ["AGE_BANDS", "CHANNELS", "COLUMNS", "COUNTRIES", "DEVICES", "Defects", "Drift", "MERCHANT_CATEGORIES",
            "UNKNOWN_CATEGORIES", "transactions"]

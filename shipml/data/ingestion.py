@@ -23,13 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from shipml.data import COLUMNS
+from shipml.data.contract import CONTRACT
 from shipml.data.validation import reconcile, validate
 
 __all__ = ["RAW_COLUMNS", "BatchError", "Ingested", "as_text", "ingest_batches", "read_batch", "write_daily_batches"]
 
 # The contract of a raw batch: the generator's columns plus the arrival time.
-RAW_COLUMNS = (*COLUMNS, "ingested_at")
+RAW_COLUMNS = tuple(CONTRACT)  # the stream's columns, then ingested_at
 
 
 class BatchError(ValueError):

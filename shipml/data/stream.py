@@ -6,7 +6,8 @@
     df = transactions(drift={"start": "2026-03-15", "amount_scale": 1.5})
     df_raw = transactions(defects={"duplicates": 0.01, "missing": 0.02})
 
-Every column is described once, in `COLUMNS`; the book's data page renders it.
+Every column is described once, in the contract (`shipml.data.contract`, re-exported
+here as `COLUMNS`); the book's data page renders it.
 Nothing is downloaded: the same seed gives the same frame on every machine.
 
 How the data are made. Accounts come first (home country, age band, typical
@@ -34,56 +35,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit  # the generator's link; shipml.modeling.scoring scores models, data comes first
 
-__all__ = [
-    "AGE_BANDS",
-    "CHANNELS",
-    "COLUMNS",
-    "COUNTRIES",
-    "DEVICES",
-    "Defects",
-    "Drift",
-    "MERCHANT_CATEGORIES",
-    "UNKNOWN_CATEGORIES",
-    "transactions",
-]
+from shipml.data.contract import AGE_BANDS, CHANNELS, COUNTRIES, DEVICES, MERCHANT_CATEGORIES
 
-# The one description of each column, in the frame's order (the data page renders it).
-COLUMNS: dict[str, str] = {
-    "transaction_id": "Unique id of the transaction, in time order: `tx0000001` is the earliest.",
-    "account_id": "The card account that paid, e.g. `acc00042`; an account makes about 50 transactions.",
-    "timestamp": "When the transaction happened, tz-aware UTC; the frame is sorted by it.",
-    "amount": "Amount in EUR, rounded to cents. Heavy-tailed: lognormal around the account's "
-    "typical spend, with occasional large spikes.",
-    "merchant_category": "What was bought: one of the ten `MERCHANT_CATEGORIES` (pandas categorical).",
-    "country": "ISO-2 code of the merchant's country.",
-    "channel": "`card_present` (in a shop or at an ATM) or `online`.",
-    "device": "How the card was read: `chip`, `contactless` (only up to 50 EUR) or `swipe` "
-    "(magnetic stripe) in a shop; `web` or `mobile_app` online.",
-    "hour": "Hour of day (0–23) where the card holder is: the merchant's country in a shop, "
-    "the home country online (fixed UTC offsets, no daylight saving).",
-    "account_age_days": "Whole days since the account was opened, at the time of the transaction.",
-    "home_country": "ISO-2 code of the card holder's country.",
-    "age_band": "The card holder's age band (ordered categorical), for fairness analysis: "
-    "the fraud mechanism does not use it, but habits differ by age.",
-    "is_fraud": "The label: 1 if the transaction was reported as fraud, else 0.",
-}
+__all__ = ["Defects", "Drift", "UNKNOWN_CATEGORIES", "transactions"]
 
-MERCHANT_CATEGORIES = (
-    "grocery", "fuel", "restaurants", "travel", "electronics",
-    "online_services", "fashion", "health", "entertainment", "cash_withdrawal",
-)
-CHANNELS = ("card_present", "online")
-DEVICES = ("chip", "contactless", "swipe", "web", "mobile_app")
-AGE_BANDS = ("18-25", "26-40", "41-60", "61+")
 # Values the `unknown_categories` defect writes into merchant_category.
 UNKNOWN_CATEGORIES = ("gambling", "crypto_exchange", "pawn_shop", "Groceries")
-
-# Country -> fixed UTC offset in hours (standard time; the course ignores daylight saving).
-COUNTRIES: dict[str, int] = {
-    "DE": 1, "FR": 1, "NL": 1, "ES": 1, "IT": 1, "BE": 1, "PL": 1, "AT": 1, "PT": 0, "IE": 0,
-    "GB": 0, "CH": 1, "GR": 2, "TR": 3, "AE": 4, "TH": 7, "CN": 8, "US": -5, "BR": -3, "NG": 1,
-}
 
 # --- the world the generator draws from (why each number is what it is: see the comments) ---
 
@@ -260,16 +219,12 @@ def _pick(u, p):
     return np.minimum(np.searchsorted(cdf, u, side="right"), len(p) - 1)
 
 
-def _sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
 def _intercept(logit, rate):
     """The intercept b with mean(sigmoid(b + logit)) == rate, by bisection (monotone in b)."""
     low, high = -40.0, 40.0
     for _ in range(45):
         mid = 0.5 * (low + high)
-        if _sigmoid(mid + logit).mean() < rate:
+        if expit(mid + logit).mean() < rate:
             low = mid
         else:
             high = mid
@@ -355,7 +310,7 @@ def transactions(
         logit = _fraud_logit(feats, concept)
     elif feats is not base:
         logit = _fraud_logit(feats, 0.0)
-    is_fraud = (draws["u_label"] < _sigmoid(intercept + logit)).astype(np.int64)
+    is_fraud = (draws["u_label"] < expit(intercept + logit)).astype(np.int64)
 
     df, order = _frame(draws, feats, is_fraud, t0)
     if defects is not None:

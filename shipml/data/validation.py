@@ -1,4 +1,4 @@
-"""Validation at the boundary: a pandera schema for the raw text table, quarantine, reconciliation.
+"""Validation at the boundary: the contract's pandera schema on the raw text table, quarantine, reconciliation.
 
     from shipml.data.validation import raw_schema, validate, reconcile
     checked = validate(df_text)                 # exact copies removed, schema run lazily
@@ -6,8 +6,9 @@
     checked.quarantine                          # failing rows: transaction_id, reason, raw record
     reconcile(df_text, checked.clean, checked.quarantine, checked.duplicates_removed)  # or ValueError
 
-The schema runs with `lazy=True`, so every failure of every row is reported,
-not only the first. A row that fails goes to the quarantine table with its
+The schema (`raw_schema`) and the typing of the rows that pass (`to_typed`)
+come from the transaction contract, `shipml.data.contract`. The schema runs
+with `lazy=True`, so every failure of every row is reported, not only the first. A row that fails goes to the quarantine table with its
 reasons and its raw record: it is never silently dropped. Reconciliation then
 asserts that every row that came in is accounted for.
 """
@@ -19,67 +20,10 @@ import json
 import pandas as pd
 import pandera.pandas as pa
 
-from shipml.data import AGE_BANDS, CHANNELS, COUNTRIES, DEVICES, MERCHANT_CATEGORIES
+from shipml.data.contract import raw_schema, reason, to_typed
 
 __all__ = ["ReconciliationError", "Validated", "empty_quarantine", "failed_rows", "raw_schema", "reconcile",
            "to_typed", "validate"]
-
-_ISO_UTC_OFFSET = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})"
-_NUMBER = r"-?\d+(\.\d+)?"
-
-
-def _numbers(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce")
-
-
-def raw_schema() -> pa.DataFrameSchema:
-    """The contract of a raw batch, every column as text: what a row must look like to be used."""
-    text = dict(dtype=str, nullable=False)
-    return pa.DataFrameSchema(
-        {
-            "transaction_id": pa.Column(**text, unique=True, checks=pa.Check.str_matches(r"tx\d+$")),
-            "account_id": pa.Column(**text, checks=pa.Check.str_matches(r"acc\d+$")),
-            # Any UTC offset is fine: ingestion converts to UTC. A time without an offset is ambiguous.
-            "timestamp": pa.Column(**text, checks=pa.Check.str_matches(_ISO_UTC_OFFSET + "$")),
-            "amount": pa.Column(**text, checks=[
-                pa.Check.str_matches(_NUMBER + "$", error="not a number"),
-                pa.Check(lambda s: ~(_numbers(s) < 0), name="non_negative"),
-            ]),
-            "merchant_category": pa.Column(**text, checks=pa.Check.isin(MERCHANT_CATEGORIES)),
-            "country": pa.Column(**text, checks=pa.Check.isin(list(COUNTRIES))),
-            "channel": pa.Column(**text, checks=pa.Check.isin(CHANNELS)),
-            "device": pa.Column(**text, checks=pa.Check.isin(DEVICES)),
-            "hour": pa.Column(**text, checks=pa.Check(
-                lambda s: _numbers(s).isin(range(24)), name="hour_0_to_23", error="not an hour 0-23")),
-            "account_age_days": pa.Column(**text, checks=pa.Check(
-                lambda s: _numbers(s) >= 0, name="whole_days", error="not a number of days")),
-            "home_country": pa.Column(**text, checks=pa.Check.isin(list(COUNTRIES))),
-            "age_band": pa.Column(**text, checks=pa.Check.isin(AGE_BANDS)),
-            "is_fraud": pa.Column(**text, checks=pa.Check.isin(["0", "1"])),
-            "ingested_at": pa.Column(**text, checks=pa.Check.str_matches(_ISO_UTC_OFFSET + "$")),
-        },
-        strict=True,
-        name="raw transactions",
-    )
-
-
-def _reason(column, check) -> str:
-    """A short reason from a pandera failure: 'amount: missing', 'merchant_category: not allowed'."""
-    check = str(check)
-    if check == "not_nullable":
-        what = "missing"
-    elif check == "field_uniqueness":
-        what = "duplicate id"
-    elif check.startswith("isin("):
-        what = "not an allowed value"
-    elif check.startswith("str_"):
-        what = "wrong format"
-    else:
-        what = {"non_negative": "negative", "hour_0_to_23": "not an hour 0-23",
-                "whole_days": "not a number of days"}.get(check, check)
-    if check.startswith("str_matches") and column == "amount":
-        what = "not a number"
-    return f"{column}: {what}" if column and str(column) != "None" else what
 
 
 def failed_rows(df_text: pd.DataFrame, schema: pa.DataFrameSchema | None = None) -> pd.Series:
@@ -95,9 +39,9 @@ def failed_rows(df_text: pd.DataFrame, schema: pa.DataFrameSchema | None = None)
     table_wide = cases[cases["index"].isna()]  # e.g. a missing column: every row fails
     reasons = {}
     for index, column, check in zip(rows["index"], rows["column"], rows["check"]):
-        reasons.setdefault(index, []).append(_reason(column, check))
+        reasons.setdefault(index, []).append(reason(column, check))
     if len(table_wide):
-        extra = [_reason(c, k) for c, k in zip(table_wide["column"], table_wide["check"])]
+        extra = [reason(c, k) for c, k in zip(table_wide["column"], table_wide["check"])]
         for index in df_text.index:
             reasons.setdefault(index, []).extend(extra)
     out = {i: "; ".join(dict.fromkeys(r)) for i, r in reasons.items() if i in df_text.index}
@@ -107,26 +51,6 @@ def failed_rows(df_text: pd.DataFrame, schema: pa.DataFrameSchema | None = None)
 def empty_quarantine() -> pd.DataFrame:
     return pd.DataFrame({"transaction_id": pd.Series(dtype="str"), "reason": pd.Series(dtype="str"),
                          "record": pd.Series(dtype="str")})
-
-
-def to_typed(df_text: pd.DataFrame) -> pd.DataFrame:
-    """Rows that passed the schema, with their types: timestamps in UTC, numbers as numbers, categories."""
-    return pd.DataFrame({
-        "transaction_id": df_text["transaction_id"],
-        "account_id": df_text["account_id"],
-        "timestamp": pd.to_datetime(df_text["timestamp"], utc=True, format="ISO8601").dt.as_unit("us"),
-        "amount": df_text["amount"].astype(float),
-        "merchant_category": pd.Categorical(df_text["merchant_category"], categories=MERCHANT_CATEGORIES),
-        "country": df_text["country"],
-        "channel": pd.Categorical(df_text["channel"], categories=CHANNELS),
-        "device": pd.Categorical(df_text["device"], categories=DEVICES),
-        "hour": df_text["hour"].astype(float).astype("int64"),
-        "account_age_days": df_text["account_age_days"].astype(float).astype("int64"),
-        "home_country": df_text["home_country"],
-        "age_band": pd.Categorical(df_text["age_band"], categories=AGE_BANDS, ordered=True),
-        "is_fraud": df_text["is_fraud"].astype("int64"),
-        "ingested_at": pd.to_datetime(df_text["ingested_at"], utc=True, format="ISO8601").dt.as_unit("us"),
-    }).reset_index(drop=True)
 
 
 class Validated:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from shipml.features.handmade import handmade_features as base_features
+from shipml.evaluation.metrics import pr_auc
+from shipml.features.handmade import handmade_features
 from shipml.features.point_in_time import account_features, peeking_features
 
 __all__ = ["FEATURE_SETS", "SPLITS", "Scored", "leakage_grid", "model_matrix", "split_rows"]
@@ -41,10 +41,13 @@ class Scored:
 
 
 def model_matrix(df: pd.DataFrame, feature_set: str) -> pd.DataFrame:
-    """Chapter 1's features plus the rolling ones; df in time order."""
+    """Chapter 1's hand-made features plus the two rolling ones (log-scaled); df in time order.
+
+    No encoding of its own: the category one-hot is `handmade_features`'s, which is the encoder's.
+    """
     extra = account_features(df, df) if feature_set == "point-in-time" else peeking_features(df)
     extra = extra.assign(tx_last_24h=np.log1p(extra["tx_last_24h"]), amount_vs_mean=np.log(extra["amount_vs_mean"]))
-    return base_features(df).join(extra)
+    return handmade_features(df).join(extra)
 
 
 def split_rows(n: int, split: str, seed: int = 0, val: float = 0.3):
@@ -69,5 +72,5 @@ def leakage_grid(df_clean: pd.DataFrame, seed: int = 0, split_fn=None) -> dict[t
             model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
             model.fit(X[train], y[train])
             scores = model.predict_proba(X[val])[:, 1]
-            grid[feature_set, split] = Scored(y[val], scores, float(average_precision_score(y[val], scores)))
+            grid[feature_set, split] = Scored(y[val], scores, pr_auc(y[val], scores))
     return grid

@@ -4,6 +4,7 @@
     encoder = fit_encoder(df_train)          # learns scaling and categories from training rows only
     X_train = encoder.transform(df_train)    # float32 array, one row per transaction
     X_val = encoder.transform(df_val)        # the same columns, in the same order
+    X_rows = encoder.transform_rows(rows)    # the same numbers for a few request rows (dicts), without pandas
     text = encoder.to_json()                 # the fitted state, for a server
     encoder = Encoder.from_json(text)        # ... which transforms exactly as before
 
@@ -12,7 +13,14 @@ standardised with the training mean and standard deviation; categorical
 columns become one-hot indicators of the categories seen in training. A
 category the encoder has not seen (a new merchant category in production)
 becomes all zeros rather than an error, and a missing number becomes the
-training mean (0 after scaling). Chapter 1's `shipml.features.handmade` are
+training mean (0 after scaling).
+
+`transform` builds the table's columns with pandas, which costs milliseconds
+per call, more than a model on a few rows; `transform_rows` computes the same
+numbers from the same fitted state in plain Python, for a server's requests.
+Both are methods of one fitted object and a test holds them equal, because two
+encodings that drift apart are where training/serving skew comes from.
+Chapter 1's `shipml.features.handmade` are
 hand-made for fraud; this encoding knows nothing about fraud, so a model has
 to find the patterns itself.
 """
@@ -20,17 +28,24 @@ to find the patterns itself.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["CATEGORICAL", "NUMERIC", "Encoder", "fit_encoder"]
+__all__ = ["CATEGORICAL", "NUMERIC", "Encoder", "fit_encoder", "one_hot"]
 
 # Numeric inputs, each log1p-transformed then standardised.
 NUMERIC = ("amount", "account_age_days")
 # Categorical inputs, one-hot encoded. The hour is a category: fraud at 3 am is not "3/23 of" fraud at 11 pm.
 CATEGORICAL = ("merchant_category", "country", "channel", "device", "home_country", "hour")
+
+
+def one_hot(values, categories) -> np.ndarray:
+    """Indicators (bool, one column per category, in order) of `values` as text; all False for an unknown value."""
+    text = pd.Series(values).astype(str).to_numpy()
+    return text[:, None] == np.array(list(categories), dtype=object)[None, :]
 
 
 @dataclass
@@ -60,9 +75,32 @@ class Encoder:
             scaled = (values - mean) / std
             parts.append(np.nan_to_num(scaled, nan=0.0)[:, None])
         for column, values in self.categories.items():
-            text = df[column].astype(str).to_numpy()
-            parts.append(text[:, None] == np.array(values, dtype=object)[None, :])
+            parts.append(one_hot(df[column], values))
         return np.hstack(parts).astype(np.float32) if parts else np.zeros((len(df), 0), np.float32)
+
+    def transform_rows(self, rows: list[dict]) -> np.ndarray:
+        """`transform` for a few rows given as dicts (request bodies): the same float32 numbers, no DataFrame."""
+        # Read from the fitted state on every call, never cached: a changed state (a deliberately skewed
+        # copy, say) is used at once, and a category list of at most a few dozen values is searched fast.
+        size = len(self.numeric) + sum(len(values) for values in self.categories.values())
+        X = np.zeros((len(rows), size), dtype=np.float32)
+        for r, row in enumerate(rows):
+            j = 0
+            for column, (mean, std) in self.numeric.items():
+                value = row.get(column)
+                if type(value) is not float and type(value) is not int:  # a request's numbers skip this
+                    value = _number(value)
+                # as transform: negatives clipped to 0 before the log, a missing number is the mean (0)
+                if value is not None and value == value:
+                    X[r, j] = (math.log1p(value if value > 0.0 else 0.0) - mean) / std
+                j += 1
+            for column, values in self.categories.items():
+                try:
+                    X[r, j + values.index(str(row.get(column)))] = 1.0
+                except ValueError:  # a category unseen in training: all zeros, as in transform
+                    pass
+                j += len(values)
+        return X
 
     def to_json(self) -> str:
         """The fitted state as JSON text."""
@@ -74,6 +112,15 @@ class Encoder:
         state = json.loads(text)
         return cls({k: (float(m), float(s)) for k, (m, s) in state["numeric"].items()},
                    {k: [str(v) for v in values] for k, values in state["categories"].items()})
+
+
+def _number(value) -> float | None:
+    """A value as a float, None when missing or not a number (pd.to_numeric(errors="coerce") for one value)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) else value
 
 
 def fit_encoder(df_train: pd.DataFrame, numeric=NUMERIC, categorical=CATEGORICAL) -> Encoder:

@@ -5,14 +5,22 @@
 
 Each column encodes one suspicion an analyst would name: a large amount, an
 amount above the account's usual, a purchase online at night, a swipe abroad,
-a new account. `df` must be in time order: "usual" is the mean of the
-account's earlier amounts only, so no transaction sees its own future.
+a new account; and the merchant category, one-hot over the contract's ten
+`MERCHANT_CATEGORIES` with the encoder's `one_hot` (a fixed list, so the columns
+never depend on which categories a table happens to contain). `df` must be in
+time order: "usual" is the mean of the account's earlier amounts only, so no
+transaction sees its own future.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from shipml.data import MERCHANT_CATEGORIES
+from shipml.features.encoding import one_hot
+
+__all__ = ["handmade_features"]
 
 
 def handmade_features(df: pd.DataFrame) -> pd.DataFrame:
@@ -29,4 +37,7 @@ def handmade_features(df: pd.DataFrame) -> pd.DataFrame:
         "abroad": abroad, "swipe": swipe, "abroad_swipe": abroad & swipe,
         "new_account": np.exp(-df.account_age_days / 20),  # fades over the first weeks
     }).astype(float)
-    return X.join(pd.get_dummies(df.merchant_category, dtype=float))
+    # Named by the category alone ("travel"), as chapter 1's coefficients are read.
+    category = pd.DataFrame(one_hot(df.merchant_category, MERCHANT_CATEGORIES).astype(float),
+                            columns=list(MERCHANT_CATEGORIES), index=df.index)
+    return X.join(category)

@@ -39,7 +39,7 @@ def test_does_quarantine_keep_the_reason_and_the_raw_record():
     checked = validate(df_text)
     assert len(checked.quarantine) == len(planted_rows(df_text, "negative_amounts"))
     row = checked.quarantine.iloc[0]
-    assert row.reason == "amount: negative"
+    assert row.reason == "amount: not positive"  # the contract: an amount is > 0
     assert json.loads(row.record)["transaction_id"] == row.transaction_id
 
 

@@ -70,3 +70,47 @@ def test_the_stratified_split_keeps_the_fraud_rate_and_every_row_once(df):
         assert abs(part.is_fraud.mean() - df.is_fraud.mean()) < 0.005
     with pytest.raises(ValueError):
         stratified_split(df, val=0.6, test=0.5)
+
+
+def _odd_rows(df):
+    """Rows as a server may receive them: an unseen category, missing and malformed numbers, a negative amount."""
+    odd = df.head(8).copy()
+    for column in ("merchant_category", "country", "hour"):
+        odd[column] = odd[column].astype(object)
+    odd["amount"] = odd["amount"].astype(object)
+    odd["account_age_days"] = odd["account_age_days"].astype(object)
+    odd.iloc[0, odd.columns.get_loc("merchant_category")] = "crypto_exchange"
+    odd.iloc[1, odd.columns.get_loc("amount")] = np.nan
+    odd.iloc[2, odd.columns.get_loc("amount")] = None
+    odd.iloc[3, odd.columns.get_loc("amount")] = "12.50 EUR"
+    odd.iloc[4, odd.columns.get_loc("amount")] = -3.0
+    odd.iloc[5, odd.columns.get_loc("account_age_days")] = None
+    odd.iloc[6, odd.columns.get_loc("country")] = "XX"
+    odd.iloc[7, odd.columns.get_loc("hour")] = 99
+    return odd
+
+
+def test_are_transform_rows_and_transform_the_same_numbers(df):
+    """The fast per-row path and the pandas path of one fitted encoder agree, odd rows included."""
+    encoder = fit_encoder(df.head(2_000))
+    rows = df.tail(500)
+    plain = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows.to_dict("records")]
+    np.testing.assert_allclose(encoder.transform_rows(plain), encoder.transform(rows), atol=1e-6)
+    odd = _odd_rows(df)
+    np.testing.assert_allclose(encoder.transform_rows(odd.to_dict("records")), encoder.transform(odd), atol=1e-6)
+    assert encoder.transform_rows([]).shape == (0, len(encoder.feature_names))
+
+
+def test_does_transform_rows_follow_a_changed_fitted_state(df):
+    """A changed fitted state (e.g. a deliberately skewed copy, as chapter 7's check makes) is used at once."""
+    import copy
+
+    encoder = fit_encoder(df)
+    rows = df.head(5).to_dict("records")
+    before = encoder.transform_rows(rows)
+    skewed = copy.deepcopy(encoder)
+    mean, std = skewed.numeric["amount"]
+    skewed.numeric["amount"] = (mean + 1.0, std)
+    np.testing.assert_allclose(skewed.transform_rows(rows), skewed.transform(df.head(5)), atol=1e-6)
+    assert not np.allclose(skewed.transform_rows(rows), before)
+    assert skewed == copy.deepcopy(skewed) and Encoder.from_json(skewed.to_json()) == skewed

@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from shipml.course.checks.serving import GOOD, _artifact, bad_requests, send
+from shipml.course.checks.serving import _artifact
+from shipml.serving.requests import GOOD, bad_requests, send
 from shipml.data import transactions
-from shipml.serving.app import RowEncoder, ServerState, create_app, in_process_client, readiness, to_requests
+from shipml.serving.app import ServerState, create_app, in_process_client, readiness, to_requests
 
 
 def _client(tmp_path, **kwargs):
@@ -68,10 +69,32 @@ def test_is_ready_503_until_loaded_and_after_a_failed_load(tmp_path):
         assert client.post("/predict", json=GOOD).status_code == 503
 
 
-def test_does_the_row_encoder_match_the_pandas_encoder():
+def test_does_the_servers_per_row_encoding_match_the_pandas_encoding():
     artifact = _artifact()
     df = transactions(500, seed=4)
-    np.testing.assert_array_equal(RowEncoder(artifact.encoder).transform(to_requests(df)), artifact.encoder.transform(df))
+    np.testing.assert_array_equal(artifact.encoder.transform_rows(to_requests(df)), artifact.encoder.transform(df))
+
+
+def test_does_the_server_score_as_the_artifact_does(tmp_path):
+    """Parity end to end: the server's scores are the in-process ones (same encoder, same sigmoid)."""
+    from shipml.serving.artifact import save_artifact
+
+    artifact = _artifact()
+    save_artifact(tmp_path / "v1", artifact.model, artifact.encoder, version="v1", training_data_hash="0" * 16)
+    df = transactions(300, seed=5)
+    with in_process_client(create_app(tmp_path / "v1")) as client:
+        while client.get("/ready").status_code != 200:
+            pass
+        served = np.asarray(client.post("/predict/batch", json={"transactions": to_requests(df)}).json()["scores"])
+    np.testing.assert_allclose(served, artifact.score(df), atol=1e-6)
+
+
+def test_does_the_request_model_come_from_the_contract():
+    from shipml.data.contract import REQUEST_FIELDS
+    from shipml.serving.app import TransactionRequest
+
+    assert tuple(TransactionRequest.model_fields) == REQUEST_FIELDS
+    assert TransactionRequest.model_config["extra"] == "forbid"
 
 
 def test_are_requests_logged_as_json_lines(tmp_path):
