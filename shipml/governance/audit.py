@@ -1,11 +1,13 @@
-"""An append-only audit log with a hash chain, and the lineage record of a model.
+"""An append-only audit log with a hash chain.
 
-    from shipml.governance.audit import AuditLog, verify, lineage_record
+    from shipml.governance.audit import AuditLog, verify
     log = AuditLog(folder / "audit.jsonl")
-    log.append({"kind": "model_registered", "model": "fraud-lr-1"}, actor="alice")
+    log.append({"kind": "model_registered", "lineage": record.to_dict()}, actor="alice")
     log.append({"kind": "prediction", "transaction_id": "tx0000042", "score": 0.31}, actor="scoring-service")
     verify(log.path)            # Verification(ok=True, ...); truthy when the chain is intact
-    record = lineage_record(df_train, params={...}, metrics={...}, who="alice")
+
+A model's lineage record (which data, code and settings made it) is
+`shipml.workflows.lineage.record_lineage`'s; the log keeps it as an event.
 
 Each line of the log is one JSON object: `seq`, `at` (UTC, ISO 8601),
 `actor`, `event`, `prev` (the previous entry's hash; 64 zeros for the first)
@@ -20,14 +22,12 @@ cut off the end on its own: that is what the copy of the last hash is for.
 from __future__ import annotations
 
 import datetime
-import getpass
 import hashlib
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["GENESIS", "AuditLog", "Verification", "code_version", "entry_hash", "lineage_record", "verify"]
+__all__ = ["GENESIS", "AuditLog", "Verification", "entry_hash", "verify"]
 
 GENESIS = "0" * 64
 
@@ -110,36 +110,3 @@ def verify(path) -> Verification:
             return Verification(False, number - 1, number, "its content does not match its hash")
         prev = entry["hash"]
     return Verification(True, len(lines))
-
-
-def code_version(folder=".") -> str:
-    """The git commit of `folder` (with '+dirty' for uncommitted changes), or 'unknown' without git."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True,
-                                timeout=5, check=True).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=folder,
-                                capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{commit}+dirty" if status else commit or "unknown"
-
-
-def lineage_record(df_train, *, params: dict, metrics: dict, who: str | None = None, when: str | None = None,
-                   folder=".") -> dict:
-    """Which data, code and settings made a model, what it scored, and who made it when."""
-    from shipml.workflows.pipeline import content_hash
-
-    if who is None:
-        try:
-            who = getpass.getuser()
-        except (KeyError, OSError):
-            who = "unknown"
-    return {
-        "training_data_hash": content_hash(df_train),
-        "training_rows": int(len(df_train)),
-        "code_version": code_version(folder),
-        "params": json.loads(_canonical(params)),
-        "metrics": json.loads(_canonical(metrics)),
-        "who": who,
-        "when": when or _now(),
-    }

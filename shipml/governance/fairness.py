@@ -5,6 +5,7 @@
     disparities(y_true, flagged, df.age_band)            # demographic-parity and equalized-odds differences
     adjusted = equal_fpr_scores(scores, groups, ref_scores, ref_y, ref_groups)
     flagged_fair = adjusted >= 1 - max_fpr               # per-group thresholds: about max_fpr in every group
+    group_thresholds(ref_scores, ref_y, ref_groups, max_fpr)   # those thresholds, on the original scores
 
 Everything here is computed by hand with NumPy and pandas, so it can be read;
 the chapter checks it against fairlearn's `MetricFrame`,
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from shipml.evaluation.metrics import threshold_at_fpr
 
 __all__ = ["disparities", "equal_fpr_scores", "group_metrics", "group_thresholds"]
 
@@ -78,7 +81,8 @@ def equal_fpr_scores(scores, groups, ref_scores, ref_y, ref_groups) -> np.ndarra
 
     A single threshold `1 - max_fpr` on the result is a per-group threshold on
     the original scores that flags about `max_fpr` of each group's legitimate
-    transactions. Within a group the order is unchanged; across groups it
+    transactions: `group_thresholds` (`threshold_at_fpr` per group) up to
+    floating-point rounding of the share. Within a group the order is unchanged; across groups it
     changes, which is what the overall PR-AUC measures. A group absent from the
     reference keeps the whole reference's legitimate scores as its yardstick.
     """
@@ -98,13 +102,17 @@ def equal_fpr_scores(scores, groups, ref_scores, ref_y, ref_groups) -> np.ndarra
 
 
 def group_thresholds(ref_scores, ref_y, ref_groups, max_fpr: float) -> dict[str, float]:
-    """Per group, the lowest score threshold that flags at most `max_fpr` of its legitimate reference transactions."""
+    """Per group, `threshold_at_fpr` on its reference rows: the lowest that flags at most `max_fpr` of its legitimate ones.
+
+    A group with no legitimate reference transaction gets the whole reference's threshold.
+    """
     ref_scores = np.asarray(ref_scores, dtype=float)
     ref_y = np.asarray(ref_y).astype(int)
     ref_groups = np.asarray(pd.Series(ref_groups).astype(str))
     thresholds = {}
     for group in sorted(set(ref_groups)):
-        legit = np.sort(ref_scores[(ref_groups == group) & (ref_y == 0)])[::-1]
-        k = int(np.floor(max_fpr * len(legit)))  # how many legitimate ones may be flagged
-        thresholds[group] = float(np.nextafter(legit[k], np.inf)) if k < len(legit) else 0.0
+        mine = ref_groups == group
+        if not (ref_y[mine] == 0).any():  # no legitimate yardstick: the whole reference's, as equal_fpr_scores
+            mine = np.ones_like(mine)
+        thresholds[group] = threshold_at_fpr(ref_y[mine], ref_scores[mine], max_fpr)
     return thresholds

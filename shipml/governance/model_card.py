@@ -4,12 +4,13 @@
     card = model_card.render(facts)            # Markdown: every section, numbers from `facts`
     model_card.check(card, facts)              # [] when complete; else one sentence per problem
     model_card.render(facts, sections=["Model details", "Data"])   # only some sections
+    facts = model_card.example_facts(seed=0)   # example facts from a small seeded batch
 
 `facts` is a dict: `name`, `version`, `owner`, `date`, `model_details`,
 `intended_use`, `out_of_scope` and `data` (text); `metrics` ({name: number});
 `group_results` ({attribute: the table of `shipml.governance.fairness.group_metrics`});
 `limitations` and `ethical_considerations` (lists of sentences); `lineage`
-(the dict of `shipml.governance.audit.lineage_record`).
+(a `shipml.workflows.lineage.LineageRecord`'s `to_dict()`).
 
 Every number is written by `fmt` (three decimals; "no cases" where a rate is
 undefined), so `check` can find each computed value in the card: a card whose
@@ -21,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["PLACEHOLDERS", "REQUIRED_SECTIONS", "check", "fmt", "render", "sections"]
+__all__ = ["PLACEHOLDERS", "REQUIRED_SECTIONS", "check", "example_facts", "fmt", "render", "sections"]
 
 REQUIRED_SECTIONS = (
     "Model details", "Intended use", "Data", "Metrics", "Per-group results",
@@ -144,3 +145,34 @@ def check(card: str, facts: dict) -> list[str]:
             if item not in found.get(title, ""):
                 problems.append(f"'## {title}' should list: {item!r}.")
     return problems
+
+
+def example_facts(seed: int = 0) -> dict:
+    """Facts for a model card, computed from a small seeded batch: an example for `render` and `check` (and chapter
+    10's checks, which use a few seeds)."""
+    from shipml.governance.fairness import group_metrics
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    y_true = (rng.random(n) < 0.08).astype(int)
+    y_pred = ((rng.random(n) < 0.1) | (y_true & (rng.random(n) < 0.6))).astype(int)
+    bands = rng.choice(["18-25", "26-40", "41-60", "61+"], n)
+    countries = rng.choice(["DE", "FR", "NL"], n)
+    return {
+        "name": f"fraud-lr-{seed}", "version": f"1.{seed}", "owner": "the fraud-model team",
+        "date": "2026-05-01",
+        "model_details": "A logistic regression on the course's generic encoding of card transactions.",
+        "intended_use": "Rank card transactions for review by a fraud analyst.",
+        "out_of_scope": "Decisions without a human review; credit decisions.",
+        "data": f"{n:,} synthetic card transactions, split by time.",
+        "metrics": {"PR-AUC": float(rng.uniform(0.2, 0.6)), "recall at 1% FPR": float(rng.uniform(0.3, 0.7))},
+        "group_results": {"age_band": group_metrics(y_true, y_pred, bands),
+                          "home_country": group_metrics(y_true, y_pred, countries)},
+        "limitations": [f"Trained on {n:,} synthetic transactions only.", "Per-group recall rests on few frauds."],
+        "ethical_considerations": ["A false alarm blocks a customer's card: the harm falls on them.",
+                                   "Age band is used for auditing, never as a feature."],
+        "lineage": {"training_data_hash": f"{seed:016x}", "code_version": "unknown", "params": {"C": 1.0},
+                    "who": "alice", "when": "2026-05-01T09:00:00+00:00"},
+    }

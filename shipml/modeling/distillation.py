@@ -6,7 +6,9 @@
 
 The student learns from the teacher's probabilities (soft targets), not from
 the 0/1 labels: a probability of 0.3 says more about a transaction than a 0,
-so a model with a tenth of the weights can get close to the teacher.
+so a model with a tenth of the weights can get close to the teacher. It is
+trained by the course's one loop, `shipml.modeling.training.train_loop`, with
+the teacher's scores as the targets.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ def distill(X, teacher_scores, *, width: int = 8, depth: int = 1, epochs: int = 
     from torch import nn
 
     from shipml.modeling.mlp import FraudMLP, TransactionDataset, make_loader
+    from shipml.modeling.training import train_loop
 
     teacher_scores = np.asarray(teacher_scores, dtype=np.float32)
     if len(teacher_scores) != len(X):
@@ -35,10 +38,7 @@ def distill(X, teacher_scores, *, width: int = 8, depth: int = 1, epochs: int = 
     student = FraudMLP(dataset.X.shape[1], width=width, depth=depth)
     optimizer = torch.optim.Adam(student.parameters(), lr=lr)
     loss_fn = nn.BCEWithLogitsLoss()  # against probabilities: cross-entropy with soft targets
-    student.train()
-    for epoch in range(epochs):
-        for X_batch, target in make_loader(dataset, batch_size, seed=seed + epoch):
-            optimizer.zero_grad()
-            loss_fn(student(X_batch), target).backward()
-            optimizer.step()
-    return student.eval()
+    # A fresh shuffle each epoch, seeded by the epoch, so the student does not depend on one batch order.
+    train_loop(student, lambda epoch: make_loader(dataset, batch_size, seed=seed + epoch - 1), loss_fn, optimizer,
+               epochs=epochs)
+    return student

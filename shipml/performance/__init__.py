@@ -1,5 +1,6 @@
 """Stage 7, performance: latency, throughput and cost, measured honestly.
 
+    shipml.performance.latency     the one latency result (p50/p95/p99, throughput) and percentiles()
     shipml.performance.benchmark   warm-up, repeats, percentiles, open-loop load, profiles
     shipml.performance.loadtest    N concurrent HTTP clients against a loopback server
     shipml.performance.runtimes    eager PyTorch, torch.export, ONNX Runtime, int8

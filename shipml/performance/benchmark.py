@@ -2,7 +2,7 @@
 
     from shipml.performance.benchmark import benchmark, batch_size_curve, open_loop, profile_shares
     result = benchmark(score_one, requests, warmup=50, repeats=500)
-    result.p50_ms, result.p95_ms, result.p99_ms, result.throughput   # calls per second
+    result.p50_ms, result.p95_ms, result.p99_ms, result.throughput   # a shipml.performance.latency.Latency
     curve = batch_size_curve(score_batch, X, [1, 16, 256])          # rows/s and ms per batch, one row each
     loaded = open_loop(score_one, requests, rate_per_s=20_000, n=10_000)  # latency with queueing, at a rate
     shares = profile_shares(lambda: score_one(request), ["encode", "run_model"], repeats=200)
@@ -19,7 +19,6 @@ from __future__ import annotations
 import cProfile
 import contextlib
 import gc
-import math
 import os
 import pstats
 import subprocess
@@ -29,9 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shipml.performance.loadtest import percentiles
+from shipml.performance.latency import Latency
 
-__all__ = ["Benchmark", "Profile", "batch_size_curve", "benchmark", "compare", "model_rows_per_s", "noisy_neighbour", "open_loop",
+__all__ = ["Profile", "batch_size_curve", "benchmark", "compare", "model_rows_per_s", "noisy_neighbour", "open_loop",
            "profile_shares"]
 
 
@@ -47,49 +46,6 @@ def _gc_paused():
             gc.enable()
 
 
-@dataclass
-class Benchmark:
-    """What a benchmark measured: one latency per timed call, in milliseconds."""
-
-    latencies_ms: np.ndarray = field(repr=False)
-    seconds: float
-    items_per_call: int = 1
-
-    @property
-    def calls(self) -> int:
-        return len(self.latencies_ms)
-
-    @property
-    def mean_ms(self) -> float:
-        return float(np.mean(self.latencies_ms))
-
-    @property
-    def p50_ms(self) -> float:
-        return percentiles(self.latencies_ms)["p50"]
-
-    @property
-    def p95_ms(self) -> float:
-        return percentiles(self.latencies_ms)["p95"]
-
-    @property
-    def p99_ms(self) -> float:
-        return percentiles(self.latencies_ms)["p99"]
-
-    @property
-    def throughput(self) -> float:
-        """Calls per second, one after the other in one thread."""
-        return self.calls / self.seconds if self.seconds > 0 else math.inf
-
-    @property
-    def items_per_s(self) -> float:
-        """Rows (or requests) per second: calls per second times the items in each call."""
-        return self.throughput * self.items_per_call
-
-    def summary(self) -> dict:
-        return {"p50_ms": self.p50_ms, "p95_ms": self.p95_ms, "p99_ms": self.p99_ms, "mean_ms": self.mean_ms,
-                "throughput": self.throughput, "items_per_s": self.items_per_s}
-
-
 def _validated(inputs, warmup, repeats):
     inputs = list(inputs)
     if not inputs:
@@ -101,7 +57,7 @@ def _validated(inputs, warmup, repeats):
     return inputs, int(warmup), int(repeats)
 
 
-def benchmark(fn, inputs, *, warmup: int = 20, repeats: int = 200, items_per_call: int = 1) -> Benchmark:
+def benchmark(fn, inputs, *, warmup: int = 20, repeats: int = 200, items_per_call: int = 1) -> Latency:
     """Time `repeats` calls of `fn(input)` after `warmup` untimed ones, cycling through `inputs`.
 
     The garbage collector is paused while timing (a collection in the middle of
@@ -120,15 +76,15 @@ def benchmark(fn, inputs, *, warmup: int = 20, repeats: int = 200, items_per_cal
             fn(x)
             latencies[i] = clock() - t0
         seconds = clock() - started
-    return Benchmark(latencies * 1e3, seconds, items_per_call)
+    return Latency(latencies * 1e3, seconds, items_per_call)
 
 
 def compare(fns: dict, inputs, *, warmup: int = 20, repeats: int = 200, rounds: int = 10) -> dict:
-    """Benchmark several functions in one run, interleaved: {name: Benchmark}.
+    """Benchmark several functions in one run, interleaved: {name: Latency}.
 
     The timed calls are split into `rounds`; in each round every function gets
     its share in turn, so a disturbance (another program, a frequency change)
-    falls on all of them alike, and their ratios stay honest. A Benchmark's
+    falls on all of them alike, and their ratios stay honest. A result's
     `seconds` is the sum of its own calls' times.
     """
     inputs, warmup, repeats = _validated(inputs, warmup, repeats)
@@ -147,7 +103,7 @@ def compare(fns: dict, inputs, *, warmup: int = 20, repeats: int = 200, rounds: 
     results = {}
     for name, chunks in parts.items():
         latencies = np.concatenate(chunks)
-        results[name] = Benchmark(latencies, float(latencies.sum()) / 1e3)
+        results[name] = Latency(latencies, float(latencies.sum()) / 1e3)
     return results
 
 
@@ -225,7 +181,7 @@ def noisy_neighbour():
             os.sched_setaffinity(0, allowed)
 
 
-def open_loop(fn, inputs, *, rate_per_s: float, n: int, seed: int = 0, warmup: int = 20) -> Benchmark:
+def open_loop(fn, inputs, *, rate_per_s: float, n: int, seed: int = 0, warmup: int = 20) -> Latency:
     """Latency of `fn` when requests arrive at random (Poisson) at `rate_per_s`, served one at a time.
 
     A request that arrives while the worker is busy waits in line: its latency
@@ -250,7 +206,7 @@ def open_loop(fn, inputs, *, rate_per_s: float, n: int, seed: int = 0, warmup: i
             fn(inputs[i % len(inputs)])
             latencies[i] = clock() - due  # waiting in line + being served
         seconds = clock() - start
-    return Benchmark(latencies * 1e3, seconds)
+    return Latency(latencies * 1e3, seconds)
 
 
 def _run_profiled(fn, repeats):

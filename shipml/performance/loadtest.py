@@ -1,9 +1,8 @@
 """A small load test: N concurrent clients against a server on this machine (asyncio + httpx).
 
-    from shipml.performance.loadtest import load_test, percentiles
+    from shipml.performance.loadtest import load_test
     result = load_test(server.url + "/predict", payloads, concurrency=16, max_requests=2000, max_seconds=20)
-    result.rps, result.p95_ms, result.errors, result.rows_per_s
-    percentiles([12.0, 15.0, 40.0])    # {"p50": ..., "p95": ..., "p99": ...} in the latencies' unit
+    result.rps, result.p95_ms, result.errors, result.rows_per_s   # a shipml.performance.latency.Latency, and more
 
 Bounded twice: it stops after `max_requests` requests or `max_seconds`,
 whichever comes first. Only loopback URLs (127.0.0.1, ::1, localhost) are
@@ -21,45 +20,34 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import numpy as np
+from shipml.performance.latency import Latency
 
-__all__ = ["LoadResult", "load_test", "load_test_async", "percentiles"]
+__all__ = ["LoadResult", "load_test", "load_test_async"]
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-def percentiles(latencies, qs=(50, 95, 99)) -> dict:
-    """p50, p95 and p99 of latencies (linear interpolation between ranks, as np.percentile)."""
-    values = np.asarray(latencies, dtype=float)
-    if values.size == 0:
-        raise ValueError("percentiles needs at least one latency.")
-    return {f"p{q}": float(np.percentile(values, q)) for q in qs}
-
-
 @dataclass
-class LoadResult:
-    """What a load test measured."""
+class LoadResult(Latency):
+    """What a load test measured: a Latency (one entry per request) with its errors, rows and concurrency."""
 
-    requests: int
-    errors: int
-    seconds: float
-    rows: int
-    concurrency: int
-    latencies_ms: list = field(repr=False, default_factory=list)
+    errors: int = 0
+    rows: int = 0  # rows answered: successful requests times the rows in each
+    concurrency: int = 1
     error_examples: list = field(repr=False, default_factory=list)
 
     @property
+    def requests(self) -> int:
+        return self.n
+
+    @property
     def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+        """Requests per second (answered or not)."""
+        return self.n / self.seconds if self.seconds else 0.0
 
     @property
     def rows_per_s(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
-
-    def __getattr__(self, name):
-        if name in {"p50_ms", "p95_ms", "p99_ms"}:
-            return percentiles(self.latencies_ms)[name[:-3]] if self.latencies_ms else float("nan")
-        raise AttributeError(name)
 
     def summary(self) -> dict:
         return {"concurrency": self.concurrency, "requests": self.requests, "errors": self.errors,
@@ -112,7 +100,8 @@ async def load_test_async(url, payloads, *, concurrency: int = 16, max_requests:
         await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
         seconds = time.perf_counter() - started
     n = len(latencies)
-    return LoadResult(n, errors, seconds, (n - errors) * rows_per_request, concurrency, latencies, examples)
+    return LoadResult(latencies, seconds, items_per_call=rows_per_request, errors=errors,
+                      rows=(n - errors) * rows_per_request, concurrency=concurrency, error_examples=examples)
 
 
 def load_test(url, payloads, **kwargs) -> LoadResult:

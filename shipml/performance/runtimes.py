@@ -7,7 +7,8 @@
     score = onnx_scorer(onnx_session(int8_path))
 
 Every scorer takes a float32 array of encoded rows and returns a float64
-array of probabilities, so a benchmark can swap one for another. Dynamic
+array of probabilities (through `shipml.modeling.scoring.probabilities`, the
+one sigmoid), so a benchmark can swap one for another. Dynamic
 quantization stores the weights of the linear layers as 8-bit integers and
 quantizes the activations on the fly: a smaller file, faster matrix products
 on large layers, and slightly different scores. It is done with ONNX Runtime's
@@ -22,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from shipml.modeling.scoring import probabilities
+# The ONNX session and scorer live with the export, in serving (an earlier stage); chapter 8 uses them from here too.
+from shipml.serving.artifact import onnx_scorer, onnx_session
+
 __all__ = ["eager_scorer", "onnx_scorer", "onnx_session", "program_scorer", "quantize_int8"]
-
-
-def _sigmoid(logits) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=float).reshape(-1)))
 
 
 def eager_scorer(model):
@@ -37,7 +38,7 @@ def eager_scorer(model):
 
     def score(X):
         with torch.inference_mode():
-            return _sigmoid(model(torch.from_numpy(np.asarray(X, dtype=np.float32))).numpy())
+            return probabilities(model(torch.from_numpy(np.asarray(X, dtype=np.float32))).reshape(-1))
 
     return score
 
@@ -50,31 +51,7 @@ def program_scorer(program):
 
     def score(X):
         with torch.inference_mode():
-            return _sigmoid(module(torch.from_numpy(np.asarray(X, dtype=np.float32))).numpy())
-
-    return score
-
-
-def onnx_session(path, threads: int = 1):
-    """An ONNX Runtime session on the CPU with `threads` threads for each operator."""
-    import onnxruntime as ort
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"There is no ONNX file at {path}; export one with shipml.serving.artifact.export_onnx.")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = int(threads)
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
-def onnx_scorer(session):
-    """Score encoded rows with an ONNX Runtime session."""
-    name = session.get_inputs()[0].name
-
-    def score(X):
-        return _sigmoid(session.run(None, {name: np.asarray(X, dtype=np.float32)})[0])
+            return probabilities(module(torch.from_numpy(np.asarray(X, dtype=np.float32))).reshape(-1))
 
     return score
 

@@ -3,31 +3,36 @@
     from shipml.serving.artifact import save_artifact, load_artifact, activate, train_artifact
     folder = save_artifact(root / "v1", model, encoder, version="v1", training_data_hash=h)
     artifact = load_artifact(folder)          # or load_artifact(root): the version named in root/CURRENT
-    artifact.version, artifact.training_data_hash
+    artifact.version, artifact.training_data_hash, artifact.lineage   # lineage: a LineageRecord
     scores = artifact.score(df)               # the same scores as in the notebook that trained it
     activate(root, "v1")                      # what a server started on `root` loads (a rollback: activate the old one)
     program = export_program(artifact)      # torch.export: the model as a graph
     export_onnx(artifact, folder / "model.onnx", program); onnx_scores(folder / "model.onnx", X)
+    score = onnx_scorer(onnx_session(folder / "model.onnx"))   # a reusable ONNX Runtime scorer
 
 The folder holds `weights.pt` (the model's state dict), `encoder.json` (chapter
-2's fitted `Encoder`), and `meta.json` (version, training-data hash, model
-config, feature names, metadata). Weights alone cannot reproduce a score: the
-encoding and its fitted state are half of the model.
+2's fitted `Encoder`), and `meta.json` (version, model config, feature names,
+metadata, and the lineage record of `shipml.workflows.lineage`, whose input
+`training_data` is the training table's full content hash). Weights alone
+cannot reproduce a score: the encoding and its fitted state are half of the
+model. Every score here ends in `shipml.modeling.scoring.probabilities`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Artifact", "activate", "current_version", "export_onnx", "export_program", "load_artifact", "onnx_scores",
-           "save_artifact", "train_artifact"]
+from shipml.modeling.scoring import probabilities
+from shipml.workflows.lineage import LineageRecord, content_hash, record_lineage
+
+__all__ = ["Artifact", "activate", "current_version", "export_onnx", "export_program", "load_artifact", "onnx_scorer",
+           "onnx_scores", "onnx_session", "save_artifact", "train_artifact"]
 
 
 @dataclass
@@ -40,6 +45,7 @@ class Artifact:
     training_data_hash: str
     metadata: dict = field(default_factory=dict)
     path: Path | None = None
+    lineage: LineageRecord | None = None
 
     def score(self, df) -> np.ndarray:
         """Fraud scores for the rows of a transaction table."""
@@ -49,16 +55,17 @@ class Artifact:
 
 
 def save_artifact(folder, model, encoder, *, version: str, training_data_hash: str, metadata: dict | None = None):
-    """Write the model, its encoder and its facts into `folder`; return the folder."""
+    """Write the model, its encoder and its facts (with a lineage record) into `folder`; return the folder."""
     import torch
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), folder / "weights.pt")
     (folder / "encoder.json").write_text(encoder.to_json())
-    meta = {"version": str(version), "training_data_hash": str(training_data_hash),
-            "model_config": dict(model.config), "feature_names": encoder.feature_names,
-            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "metadata": metadata or {}}
+    lineage = record_lineage(f"model {version}", inputs={"training_data": str(training_data_hash)},
+                             params={"model_config": dict(model.config)})
+    meta = {"version": str(version), "model_config": dict(model.config), "feature_names": encoder.feature_names,
+            "metadata": metadata or {}, "lineage": lineage.to_dict()}
     (folder / "meta.json").write_text(json.dumps(meta, indent=2))
     return folder
 
@@ -97,7 +104,9 @@ def load_artifact(path) -> Artifact:
     model.eval()
     if encoder.feature_names != meta["feature_names"]:
         raise ValueError(f"{path}: the encoder's features differ from the ones the model was trained on.")
-    return Artifact(model, encoder, meta["version"], meta["training_data_hash"], meta.get("metadata", {}), path)
+    lineage = LineageRecord.from_dict(meta["lineage"])
+    return Artifact(model, encoder, meta["version"], lineage.inputs["training_data"], meta.get("metadata", {}), path,
+                    lineage)
 
 
 def train_artifact(folder, *, version: str = "v1", n: int = 20_000, seed: int = 0, width: int = 16,
@@ -111,9 +120,9 @@ def train_artifact(folder, *, version: str = "v1", n: int = 20_000, seed: int = 
     from torch import nn
 
     from shipml.data import transactions
-    from shipml.modeling.mlp import FraudMLP, TransactionDataset, make_loader, train_one_epoch
-    from shipml.workflows.pipeline import content_hash
     from shipml.features.encoding import fit_encoder
+    from shipml.modeling.mlp import FraudMLP, TransactionDataset, make_loader
+    from shipml.modeling.training import train_loop
 
     df_train = transactions(n, seed=seed)
     encoder = fit_encoder(df_train)
@@ -123,12 +132,10 @@ def train_artifact(folder, *, version: str = "v1", n: int = 20_000, seed: int = 
     pos_weight = torch.tensor(float((dataset.y == 0).sum() / max(float(dataset.y.sum()), 1.0)))
     loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    loader = make_loader(dataset, batch_size, seed=seed)
-    losses = [train_one_epoch(model, loader, loss_fn, optimizer) for _ in range(epochs)]
-    model.eval()
+    history = train_loop(model, make_loader(dataset, batch_size, seed=seed), loss_fn, optimizer, epochs=epochs)
     save_artifact(folder, model, encoder, version=version, training_data_hash=content_hash(df_train),
                   metadata={"n_train": len(df_train), "seed": seed, "epochs": epochs,
-                            "final_train_loss": round(losses[-1], 6)})
+                            "final_train_loss": round(float(history.train_loss.iloc[-1]), 6)})
     return load_artifact(folder)
 
 
@@ -160,14 +167,30 @@ def export_onnx(artifact: Artifact, path, program=None) -> Path:
     return path
 
 
-def onnx_scores(path, X) -> np.ndarray:
-    """Fraud scores of encoded rows X from an ONNX file, with ONNX Runtime."""
+def onnx_session(path, threads: int = 1):
+    """An ONNX Runtime session on the CPU with `threads` threads for each operator."""
     import onnxruntime as ort
 
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"There is no ONNX file at {path}; export one with shipml.serving.artifact.export_onnx.")
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 3
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    options.intra_op_num_threads = int(threads)
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: ONNX Runtime's warnings about unused initialisers are noise here
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def onnx_scorer(session):
+    """Score encoded rows (float32) with an ONNX Runtime session: fraud probabilities, float64."""
     name = session.get_inputs()[0].name
-    logits = session.run(None, {name: np.asarray(X, dtype=np.float32)})[0]
-    return (1.0 / (1.0 + np.exp(-logits.astype(float)))).reshape(-1)
+
+    def score(X):
+        return probabilities(session.run(None, {name: np.asarray(X, dtype=np.float32)})[0].reshape(-1))
+
+    return score
+
+
+def onnx_scores(path, X) -> np.ndarray:
+    """Fraud scores of encoded rows X from an ONNX file, with ONNX Runtime (one thread)."""
+    return onnx_scorer(onnx_session(path))(X)

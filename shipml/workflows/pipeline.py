@@ -13,19 +13,20 @@
     pipeline = Pipeline([ingest, featurize], cache_folder)
     run = pipeline.run({"batch_folder": folder}, params={"window": "12h"})
     run.outputs["features"], run.ran, run.reused       # which stages did work, which were cached
-    run.lineage["featurize"]                           # the JSON record: input hashes, params, row counts
+    run.lineage["featurize"]                           # a LineageRecord's dict: input hashes, params, outputs
 
 A stage's cache key is a hash of its code, its parameters and the content of
 its inputs (a file or folder is hashed by its bytes, a table by its values).
 Nothing changed: the stored outputs are loaded and no work is done. A changed
 parameter changes the key of its stage, which changes that stage's outputs and
 so the keys of the stages that read them; stages upstream keep their keys.
-Outputs are Parquet files; each stage's lineage is a JSON file next to them.
+Outputs are Parquet files; each stage's lineage (`shipml.workflows.lineage`'s
+one record, with the stage's code hash as its code version) is a JSON file
+next to them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 import textwrap
@@ -35,29 +36,9 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Pipeline", "Run", "Stage", "content_hash", "stage"]
+from shipml.workflows.lineage import content_hash, digest, record_lineage
 
-
-def _sha(*parts: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "little"))
-        digest.update(part)
-    return digest.hexdigest()[:16]
-
-
-def content_hash(value) -> str:
-    """A short hash of a value's content: a file's or folder's bytes, a table's values, or JSON data."""
-    if isinstance(value, pd.DataFrame):
-        values = pd.util.hash_pandas_object(value, index=False).to_numpy().tobytes()
-        schema = json.dumps([[str(c), str(t)] for c, t in value.dtypes.items()]).encode()
-        return _sha(schema, values)
-    if isinstance(value, Path):
-        if value.is_dir():
-            files = sorted(p for p in value.rglob("*") if p.is_file())
-            return _sha(*(part for p in files for part in (str(p.relative_to(value)).encode(), p.read_bytes())))
-        return _sha(value.read_bytes())
-    return _sha(json.dumps(value, sort_keys=True, default=str).encode())
+__all__ = ["Pipeline", "Run", "Stage", "stage"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +70,7 @@ class Stage:
             source = textwrap.dedent(inspect.getsource(self.fn))
         except (OSError, TypeError):
             source = self.fn.__code__.co_code.hex()
-        return _sha(source.encode(), self.version.encode())
+        return digest(source.encode(), self.version.encode())
 
     def __call__(self, *args, **kwargs):
         return self.fn(*args, **kwargs)
@@ -150,7 +131,7 @@ class Pipeline:
                                  "stage provides.")
             used = {k: params.get(k, default) for k, default in s.params.items()}
             inputs = {name: hashes[name] for name in s.inputs}
-            key = _sha(s.name.encode(), s.code_hash.encode(), json.dumps(used, sort_keys=True, default=str).encode(),
+            key = digest(s.name.encode(), s.code_hash.encode(), json.dumps(used, sort_keys=True, default=str).encode(),
                        json.dumps(inputs, sort_keys=True).encode())
             folder = self.cache_folder / f"{s.name}-{key}"
             record_path = folder / "lineage.json"
@@ -165,12 +146,11 @@ class Pipeline:
                 folder.mkdir(parents=True, exist_ok=True)
                 for name, table in outputs.items():
                     table.to_parquet(folder / f"{name}.parquet")
-                record = {
-                    "stage": s.name, "key": key, "code_hash": s.code_hash, "params": used, "inputs": inputs,
-                    "outputs": {name: {"hash": content_hash(t), "rows": len(t), "columns": list(map(str, t.columns)),
-                                       "file": f"{folder.name}/{name}.parquet"} for name, t in outputs.items()},
-                    "seconds": round(time.perf_counter() - t0, 3),
-                }
+                record = record_lineage(
+                    s.name, inputs=inputs, params=used, code=s.code_hash,
+                    outputs={name: {"hash": content_hash(t), "rows": len(t), "columns": list(map(str, t.columns)),
+                                    "file": f"{folder.name}/{name}.parquet"} for name, t in outputs.items()},
+                    metrics={"seconds": round(time.perf_counter() - t0, 3)}).to_dict()
                 record_path.write_text(json.dumps(record, indent=2, default=str))
                 result.ran.append(s.name)
             for name, table in outputs.items():

@@ -3,7 +3,7 @@
 import pytest
 
 from shipml.governance import model_card
-from shipml.course.checks.governance import example_facts
+from shipml.governance.model_card import example_facts
 
 
 def test_is_the_generated_card_complete():

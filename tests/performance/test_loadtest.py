@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from shipml.course.checks.serving import GOOD, _artifact
-from shipml.performance.loadtest import load_test, percentiles
+from shipml.course.checks.serving import _artifact
+from shipml.serving.requests import GOOD
+from shipml.performance.latency import Latency, percentiles
+from shipml.performance.loadtest import LoadResult, load_test
 
 
 def test_are_percentiles_those_of_numpy():
@@ -13,6 +15,15 @@ def test_are_percentiles_those_of_numpy():
     assert got == {f"p{q}": pytest.approx(float(np.percentile(latencies, q))) for q in (50, 95, 99)}
     with pytest.raises(ValueError):
         percentiles([])
+
+
+def test_is_a_load_result_a_latency_and_an_empty_one_printable():
+    result = LoadResult([10.0, 20.0, 30.0, 40.0], 2.0, items_per_call=8, errors=1, rows=24, concurrency=2)
+    assert isinstance(result, Latency) and result.requests == result.n == 4
+    assert result.rps == result.throughput == 2.0 and result.rows_per_s == 12.0 and result.items_per_s == 16.0
+    assert result.p50_ms == 25.0 and result.mean_ms == 25.0
+    empty = LoadResult([], 1.0)
+    assert np.isnan(empty.p95_ms) and empty.summary()["requests"] == 0
 
 
 def test_is_a_non_loopback_target_refused():

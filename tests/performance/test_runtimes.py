@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from shipml.serving.artifact import Artifact, export_onnx
-from shipml.performance.cache import ScoreCache
+from shipml.data import transactions
 from shipml.modeling.distillation import distill
 from shipml.modeling.mlp import FraudMLP, predict_scores
-from shipml.performance.runtimes import eager_scorer, onnx_scorer, onnx_session, quantize_int8
+from shipml.performance.cache import ScoreCache
+from shipml.performance.runtimes import eager_scorer, onnx_scorer, onnx_session, program_scorer, quantize_int8
+from shipml.serving.artifact import Artifact, export_onnx, export_program, onnx_scores, train_artifact
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,21 @@ def test_do_onnx_and_int8_scores_agree_with_eager(onnx_model, tmp_path):
     int8 = onnx_scorer(onnx_session(int8_path))(X)
     assert 0 < np.abs(int8 - eager).max() < 0.05  # close, not equal: the weights were rounded
     assert int8_path.stat().st_size < path.stat().st_size
+
+
+def test_does_every_scorer_give_the_same_scores(tmp_path):
+    artifact = train_artifact(tmp_path / "v1", n=3000, seed=0, epochs=1)
+    df = transactions(400, seed=3)
+    X = artifact.encoder.transform(df).astype(np.float32)
+    program = export_program(artifact)
+    path = export_onnx(artifact, tmp_path / "model.onnx", program)
+    reference = artifact.score(df)
+    scores = {"predict_scores": predict_scores(artifact.model, X), "eager": eager_scorer(artifact.model)(X),
+              "program": program_scorer(program)(X), "onnx": onnx_scorer(onnx_session(path))(X),
+              "onnx_scores": onnx_scores(path, X)}
+    for name, got in scores.items():
+        assert got.dtype == np.float64 and got.shape == reference.shape, name
+        assert np.abs(got - reference).max() < 1e-5, name
 
 
 def test_is_a_missing_onnx_file_named(tmp_path):

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from shipml.serving.artifact import activate, current_version, export_onnx, load_artifact, onnx_scores, train_artifact
 from shipml.data import transactions
+from shipml.serving.artifact import activate, current_version, export_onnx, load_artifact, onnx_scores, train_artifact
+from shipml.workflows.lineage import content_hash
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,9 @@ def test_does_a_loaded_artifact_reproduce_the_scores_and_its_facts(root):
     first, again = load_artifact(root / "v1"), load_artifact(root / "v1")
     np.testing.assert_array_equal(first.score(df), again.score(df))
     meta = json.loads((root / "v1" / "meta.json").read_text())
-    assert meta["version"] == "v1" and len(meta["training_data_hash"]) == 16
+    assert meta["version"] == "v1" and len(meta["lineage"]["inputs"]["training_data"]) == 64  # full SHA-256
+    assert first.lineage.inputs["training_data"] == first.training_data_hash == content_hash(transactions(4000, seed=0))
+    assert first.lineage.made == "model v1" and first.lineage.params["model_config"] == first.model.config
     assert {p.name for p in (root / "v1").iterdir()} >= {"weights.pt", "encoder.json", "meta.json"}
 
 

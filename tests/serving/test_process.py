@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from shipml.serving.artifact import train_artifact
-from shipml.course.checks.serving import GOOD
+from shipml.serving.requests import GOOD
 from shipml.serving.process import ServerFailedToStart, free_port, serve
 
 

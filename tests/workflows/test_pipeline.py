@@ -5,7 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from shipml.workflows.pipeline import Pipeline, content_hash, stage
+from shipml.workflows.lineage import LineageRecord, content_hash
+from shipml.workflows.pipeline import Pipeline, stage
 
 CALLS = []
 
@@ -62,8 +63,10 @@ def test_does_the_lineage_chain_hashes_params_and_rows(source, tmp_path):
     assert record["inputs"]["doubled"] == run.lineage["double"]["outputs"]["doubled"]["hash"]
     assert run.lineage["double"]["inputs"]["numbers"] == content_hash(source)
     assert record["outputs"]["shifted"]["rows"] == 3
-    stored = json.loads((tmp_path / "cache" / f"shift-{record['key']}" / "lineage.json").read_text())
-    assert stored == record
+    assert record["made"] == "shift" and record["code_version"] == shift.code_hash
+    [stored_path] = (tmp_path / "cache").glob("shift-*/lineage.json")
+    stored = json.loads(stored_path.read_text())
+    assert stored == record and LineageRecord.from_dict(stored).to_dict() == record
 
 
 def test_is_the_content_hash_about_content():
