@@ -36,13 +36,16 @@ def divide_exercise():
     """A test-only exercise: `divide(a, b)` returns a / b, and inf for b == 0."""
     ex = exercise(EX, "Divide two numbers", hints=["a nudge", "a stronger hint", "nearly the answer"])
 
-    @ex.case("divides 6 by 3", hint="Use the / operator.")
-    def _(divide):
-        expect_number(divide(6, 3), 2.0, tol=1e-9, what="divide(6, 3)")
+    ex.case("divides 6 by 3", hint="Use the / operator.", observe=lambda divide: divide(6, 3),
+            judge=lambda got: expect_number(got, 2.0, tol=1e-9, what="divide(6, 3)"))
 
     @ex.case("dividing by zero gives infinity", hidden=True)
-    def _(divide):
-        expect_number(divide(1, 0), float("inf"), what="divide(1, 0)")
+    def observe(divide):
+        return divide(1, 0)
+
+    @observe.judge
+    def _(got):
+        expect_number(got, float("inf"), what="divide(1, 0)")
 
     yield ex
     checks._REGISTRY.pop(EX, None)
@@ -122,9 +125,8 @@ def test_is_a_stub_function_not_attempted(target):
 def test_may_a_case_accept_none_as_a_legitimate_answer():
     ex = exercise("test-ex-none", "Find the missing value")
 
-    @ex.case("no value is missing", allow_none=True)
-    def _(find_missing):
-        expect(find_missing([1, 2]) is None, "find_missing([1, 2]) should be None.")
+    ex.case("no value is missing", allow_none=True, observe=lambda find_missing: find_missing([1, 2]),
+            judge=lambda got: expect(got is None, "find_missing([1, 2]) should be None."))
 
     try:
         assert run("test-ex-none", lambda values: None).status == "passed"
@@ -148,9 +150,7 @@ def test_is_a_wrong_type_an_error_with_a_plain_sentence():
 def test_does_a_bug_in_the_check_itself_give_a_sentence_rather_than_blame_the_learner():
     ex = exercise("test-ex-buggy", "A check with a bug")
 
-    @ex.case("indexes the answer")
-    def _(divide):
-        divide(6, 3)[0]
+    ex.case("indexes the answer", observe=lambda divide: divide(6, 3), judge=lambda got: got[0])
 
     try:
         message = run("test-ex-buggy", divide).cases[0].message
@@ -203,7 +203,7 @@ def test_does_an_unknown_exercise_id_raise_a_key_error_naming_near_matches():
 
 def test_does_registering_a_case_name_again_replace_it(divide_exercise):
     @divide_exercise.case("divides 6 by 3")
-    def _(divide):
+    def observe(divide):
         raise Failure("replaced")
 
     assert [c.message for c in run(EX, divide).cases] == ["replaced"]
@@ -344,3 +344,96 @@ def test_does_expect_equal_compare_exactly():
 
 def test_does_not_attempted_carry_a_default_sentence():
     assert str(NotAttempted()) == "Not attempted yet."
+
+
+# --- observe, then judge ------------------------------------------------------
+
+
+def test_are_observations_plain_data_that_a_judge_alone_turns_into_a_result():
+    seen = checks.observe(EX, divide, include_hidden=True)
+    assert [(o.case, o.status, o.value) for o in seen] == [
+        ("divides 6 by 3", "observed", 2.0), ("dividing by zero gives infinity", "observed", float("inf"))]
+    json.dumps([o.to_dict() for o in seen])  # plain: it can leave the process
+    assert checks.judge(EX, seen, include_hidden=True).passed
+    seen[0].value = 2.5  # the judge decides from the data alone
+    assert checks.judge(EX, seen, include_hidden=True).cases[0].status == "failed"
+
+
+class _EqualsEverything(float):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+def test_can_an_object_that_equals_everything_not_pass_a_judge():
+    assert not run(EX, lambda a, b: _EqualsEverything(99.0)).passed
+
+
+def test_is_an_observation_that_is_not_plain_data_an_error_with_a_sentence():
+    result = run(EX, lambda a, b: object())
+    assert result.status == "error"
+    assert result.cases[0].message.startswith("Your answer is an object; the check needs plain data")
+
+
+def test_does_plain_turn_numpy_and_subclasses_into_builtins_and_copy_containers():
+    import pandas as pd
+
+    assert type(checks.plain(np.float32(1.5))) is float and type(checks.plain(np.array(3))) is int
+    assert type(checks.plain(_EqualsEverything(2.0))) is float
+    array = np.arange(3)
+    copied = checks.plain({"a": [array, (1, "x")]})
+    assert copied["a"][1] == (1, "x") and copied["a"][0] is not array
+    frame = pd.DataFrame({"x": [1, 2]})
+    assert checks.plain(frame) is not frame and checks.plain(frame).equals(frame)
+    with pytest.raises(WrongType):
+        checks.plain(lambda: 1)
+
+
+def test_does_a_failure_raised_while_observing_fail_the_case_with_its_hint():
+    ex = exercise("test-ex-observer-fails", "An observer that refuses")
+    ex.case("needs a parameter", hint="Name it x.", observe=lambda fn: (_ for _ in ()).throw(Failure("No x.")),
+            judge=lambda got: None)
+    try:
+        case = run("test-ex-observer-fails", divide).cases[0]
+    finally:
+        checks._REGISTRY.pop("test-ex-observer-fails")
+    assert (case.status, case.message, case.hint) == ("failed", "No x.", "Name it x.")
+
+
+def test_is_a_case_without_a_judge_reported_as_the_course_bug_it_is():
+    ex = exercise("test-ex-no-judge", "A case without a judge")
+
+    @ex.case("observes only")
+    def observe(fn):
+        return fn(1, 1)
+
+    try:
+        case = run("test-ex-no-judge", divide).cases[0]
+    finally:
+        checks._REGISTRY.pop("test-ex-no-judge")
+    assert case.status == "error" and "bug in the course" in case.message
+
+
+def test_has_every_registered_case_an_observer_and_a_judge():
+    missing = [f"{ex_id}: {case.name}" for ex_id in checks.registered_ids()
+               for case in checks.get_exercise(ex_id).cases.values() if case.judge_fn is None]
+    assert not missing, missing
+
+
+def test_does_to_number_accept_real_numbers_only():
+    assert checks.to_number(np.float64(2.5)) == 2.5 and checks.to_number(3) == 3.0
+    for wrong in (True, "3", [3], None):
+        with pytest.raises(WrongType):
+            checks.to_number(wrong, "the cost")
+
+
+def test_are_the_cells_of_a_table_made_plain_too():
+    import pandas as pd
+
+    table = checks.plain(pd.DataFrame({"x": [_EqualsEverything(1.0), "a"], "y": [1, 2]}))
+    assert [type(v) for v in table["x"]] == [float, str]
+    series = checks.plain(pd.Series([_EqualsEverything(2.0)], dtype=object, name="s"))
+    assert type(series.iloc[0]) is float and series.name == "s"
+    with pytest.raises(WrongType):
+        checks.plain(pd.DataFrame({"x": [object()]}))

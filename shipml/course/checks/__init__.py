@@ -1,6 +1,14 @@
-"""The checks behind each exercise, registered by exercise id.
+"""The checks behind each exercise, registered by exercise id: each case observes, then judges.
 
-Write the checks of a chapter in `shipml/course/checks/<chapter_slug>.py`:
+Write the checks of a chapter in `shipml/course/checks/<chapter_slug>.py`. A
+case has two halves. **Observe** calls the learner's object on fixed inputs
+(or reads its attributes, or sends it requests) and returns what it saw as
+plain data: numbers, strings, lists, tuples, dicts, NumPy arrays, pandas
+tables. **Judge** compares those data with the expected ones and raises
+`Failure` with a plain sentence when they differ. A judge never sees the
+learner's object, so it cannot be fooled by one (an object whose `==` is
+always True, a float subclass): the grader runs the observation in its
+sandbox and the judgement outside it.
 
     from shipml.course.checks import exercise, expect_number
 
@@ -8,32 +16,39 @@ Write the checks of a chapter in `shipml/course/checks/<chapter_slug>.py`:
                   hints=["a nudge", "a stronger hint", "nearly the answer"])
 
     @ex.case("no fraud in the data: only false alarms cost", hint="…")
-    def _(expected_cost):        # receives the learner's object
-        got = expected_cost(...)
+    def observe(expected_cost):          # receives the learner's object
+        return expected_cost([0, 0], [0.9, 0.1], 0.5, cost_fp=5.0)
+
+    @observe.judge
+    def _(got):                          # receives plain data only
         expect_number(got, 5.0, tol=1e-9, what="the cost with no fraud")
 
-    @ex.case("a large batch", hidden=True)      # run only by the grader
-    def _(expected_cost): ...
+    ex.case("a large batch", hidden=True,          # run only by the grader
+            observe=lambda fn: fn(...), judge=lambda got: expect_number(got, ...))
 
 Run them on a learner's answer (the Check widget, the tests and the grader all
 call this):
 
-    from shipml.course.checks import run
+    from shipml.course.checks import run, observe, judge
     result = run("ch01-ex2", expected_cost)    # include_hidden=True for grading
     result.status        # "passed", "failed", "not attempted" or "error"
     print(result.summary())
+    seen = observe("ch01-ex2", expected_cost)  # the same in two steps: plain data ...
+    judge("ch01-ex2", seen)                    # ... judged without the learner's object
 
-A case raises `Failure("a plain sentence")` for a wrong answer (the `expect_*`
-helpers do it for you) and `NotAttempted` for an untouched stub. The runner
-turns everything else into a sentence too, never a traceback:
+An observer may raise `Failure` or `WrongType` itself when what it sees cannot
+be judged at all (a missing parameter): that can only lower a score. The
+helpers `expect_*` check exact types of plain data. `NotAttempted` marks an
+untouched stub. The runner turns everything else into a sentence too, never a
+traceback:
 
 - a target that is None or `...`, or a function that returns None or `...` or
   raises NotImplementedError, is "not attempted" (a case that accepts None as
   an answer says `allow_none=True`);
 - an exception raised in the learner's code is an "error" that names the
   exception and the learner's line;
-- an answer of the wrong type (`WrongType`, raised by the helpers) is an
-  "error";
+- an answer of the wrong type (`WrongType`, raised by the helpers), or an
+  observation that is not plain data, is an "error";
 - a case that runs past the time limit (`timeout_s`, 5 s by default) is
   stopped and is an "error"; the cases after it are not run. The limit uses
   SIGALRM, so it applies only in the main thread (where Jupyter runs cells and
@@ -74,10 +89,12 @@ from typing import Any, Callable
 
 __all__ = [
     "STATUSES",
+    "SYMBOLS",
     "CaseResult",
     "Exercise",
     "Failure",
     "NotAttempted",
+    "Observation",
     "Result",
     "UnknownExercise",
     "WrongType",
@@ -90,12 +107,17 @@ __all__ = [
     "expect_type",
     "get_exercise",
     "hints",
+    "judge",
     "kind_of",
+    "observe",
+    "plain",
     "registered_ids",
     "run",
+    "to_number",
 ]
 
 STATUSES = ("passed", "failed", "not attempted", "error")
+SYMBOLS = {"passed": "✓", "failed": "✗", "not attempted": "–", "error": "!"}  # the one place for them
 
 
 # --- signals a case raises ---------------------------------------------------
@@ -133,11 +155,22 @@ class _Timeout(BaseException):
 
 @dataclass
 class _Case:
+    """One named check: `observe(target) -> plain data`, then `judge(data)` raises Failure when it is wrong."""
+
     name: str
-    fn: Callable[[Any], None]
+    observe: Callable[[Any], Any]
     hidden: bool = False
     hint: str | None = None
     allow_none: bool = False
+    judge_fn: Callable[[Any], None] | None = None
+
+    def judge(self, fn: Callable[[Any], None]):
+        """Register the decorated `fn(observed) -> None` as this case's judgement; return fn."""
+        self.judge_fn = fn
+        return fn
+
+    def __call__(self, target):  # the observer, so a decorated name can still be called
+        return self.observe(target)
 
 
 class Exercise:
@@ -151,15 +184,28 @@ class Exercise:
         self.module = module
         self.cases: dict[str, _Case] = {}
 
-    def case(self, name: str, hidden: bool = False, hint: str | None = None, allow_none: bool = False):
-        """Register the decorated `fn(target) -> None` as a case; the same name replaces it."""
+    def case(self, name: str, hidden: bool = False, hint: str | None = None, allow_none: bool = False,
+             observe: Callable[[Any], Any] | None = None, judge: Callable[[Any], None] | None = None):
+        """Register a case; the same name replaces it.
+
+        With `observe` and `judge` given, the case is registered at once and
+        returned. Without them this is a decorator: the decorated function is
+        the observer, and the returned case's `.judge` decorates the judgement.
+        """
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"a case of exercise {self.id!r} needs a non-empty name")
 
-        def register(fn):
-            self.cases[name] = _Case(name, fn, bool(hidden), hint, bool(allow_none))
-            return fn
+        def register(fn) -> _Case:
+            if not callable(fn):
+                raise TypeError(f"the observer of case {name!r} of {self.id!r} must be a function")
+            case = _Case(name, fn, bool(hidden), hint, bool(allow_none), judge)
+            self.cases[name] = case
+            return case
 
+        if observe is not None:
+            return register(observe)
+        if judge is not None:
+            raise ValueError(f"case {name!r} of {self.id!r}: a judge needs an observer (observe=...)")
         return register
 
     def __repr__(self) -> str:
@@ -253,9 +299,6 @@ class CaseResult:
         return asdict(self)
 
 
-_SYMBOLS = {"passed": "✓", "failed": "✗", "not attempted": "–", "error": "!"}
-
-
 @dataclass
 class Result:
     """The outcome of running an exercise's checks on one answer."""
@@ -313,7 +356,7 @@ class Result:
         """Plain text: the headline, then one line per case."""
         lines = [f"{self.exercise_id} · {self.title}: {self.headline()}"]
         for c in self.cases:
-            line = f"{_SYMBOLS.get(c.status, '?')} {c.name}"
+            line = f"{SYMBOLS.get(c.status, '?')} {c.name}"
             if c.message and c.status != "passed":
                 line += f": {c.message}"
             lines.append(line)
@@ -433,8 +476,8 @@ def _describe_exception(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _error_message(error: BaseException, case: _Case, watch: _Watch) -> str:
-    frame = _learner_frame(error.__traceback__, getattr(case.fn, "__code__", None))
+def _error_message(error: BaseException, observer, watch: _Watch) -> str:
+    frame = _learner_frame(error.__traceback__, getattr(observer, "__code__", None))
     from_learner = frame is not None or any(error is e for e in watch.raised)
     if not from_learner:
         return (f"Checking your answer raised {_describe_exception(error)}. "
@@ -447,49 +490,180 @@ def _error_message(error: BaseException, case: _Case, watch: _Watch) -> str:
     return message + "."
 
 
-def _run_case(case: _Case, target, timeout_s: float) -> tuple[CaseResult, bool]:
-    """The case's result, and whether it ran past the time limit."""
+@dataclass
+class Observation:
+    """What a case saw of the learner's object: plain data (status "observed"), or why there is none."""
+
+    case: str
+    status: str = "observed"          # or "not attempted", "error", "failed" (the observer raised Failure)
+    value: Any = None
+    message: str = ""
+    hidden: bool = False
+
+    def to_dict(self) -> dict:
+        return {"case": self.case, "status": self.status, "value": self.value, "message": self.message,
+                "hidden": self.hidden}
+
+
+def _observe_case(case: _Case, target, timeout_s: float) -> tuple[Observation, bool]:
+    """The case's observation of target, and whether it ran past the time limit."""
     watch = _Watch()
     given = watch.wrap(target, case.allow_none) if _is_learner_callable(target) else target
-    result = functools.partial(CaseResult, case.name, hidden=case.hidden)
+    seen = functools.partial(Observation, case.name, hidden=case.hidden)
     try:
         with _Alarm(timeout_s):
-            case.fn(given)
+            value = plain(case.observe(given))
     except _Timeout:
-        return result("error", f"Your code ran for more than {timeout_s:g} s and was stopped."), True
+        return seen("error", message=f"Your code ran for more than {timeout_s:g} s and was stopped."), True
     except NotAttempted as signal_:
-        return result("not attempted", str(signal_) or "Not attempted yet."), False
+        return seen("not attempted", message=str(signal_) or "Not attempted yet."), False
     except WrongType as wrong:
-        return result("error", str(wrong)), False
+        return seen("error", message=str(wrong)), False
     except Failure as failure:
-        return result("failed", str(failure), hint=case.hint), False
+        return seen("failed", message=str(failure)), False
     except (Exception, SystemExit) as error:
-        return result("error", _error_message(error, case, watch)), False
-    return result("passed"), False
+        return seen("error", message=_error_message(error, case.observe, watch)), False
+    return seen(value=value), False
+
+
+def _judge_case(case: _Case, seen: Observation) -> CaseResult:
+    """Judge one observation: plain data in, a CaseResult out; the learner's object is not here."""
+    result = functools.partial(CaseResult, case.name, hidden=case.hidden)
+    if seen.status == "failed":
+        return result("failed", seen.message, hint=case.hint)
+    if seen.status != "observed":
+        return result(seen.status, seen.message)
+    if case.judge_fn is None:
+        return result("error", f"The check {case.name!r} has no judgement: this is a bug in the course.")
+    try:
+        case.judge_fn(seen.value)
+    except WrongType as wrong:
+        return result("error", str(wrong))
+    except Failure as failure:
+        return result("failed", str(failure), hint=case.hint)
+    except NotAttempted as signal_:
+        return result("not attempted", str(signal_) or "Not attempted yet.")
+    except Exception as error:  # a judge of plain data that breaks is the course's bug, said plainly
+        return result("error", f"Checking your answer raised {_describe_exception(error)}. "
+                               "Is your answer of the type the exercise asks for?")
+    return result("passed")
+
+
+def _cases(ex: Exercise, include_hidden: bool) -> list[_Case]:
+    return [c for c in ex.cases.values() if include_hidden or not c.hidden]
+
+
+def observe(exercise_id: str, target, *, include_hidden: bool = False,
+            timeout_s: float | None = None) -> list[Observation]:
+    """Run each case's observer on the learner's target; plain data, ready to be judged elsewhere."""
+    ex = get_exercise(exercise_id)
+    limit = timeout_s if timeout_s is not None else ex.timeout_s
+    stub = _stub_kind(target)
+    timed_out = False
+    seen: list[Observation] = []
+    for case in _cases(ex, include_hidden):
+        if stub:
+            seen.append(Observation(case.name, "not attempted", message=f"Not attempted yet: your answer is still "
+                                    f"{stub}.", hidden=case.hidden))
+        elif timed_out:  # an endless loop would cost the learner the limit once per case
+            seen.append(Observation(case.name, "error", message="Not run: your code ran past the time limit in an "
+                                    "earlier check.", hidden=case.hidden))
+        else:
+            observation, timed_out = _observe_case(case, target, limit)
+            seen.append(observation)
+    return seen
+
+
+def judge(exercise_id: str, observations: list[Observation], *, include_hidden: bool = False,
+          seconds: float = 0.0) -> Result:
+    """Judge the observations of `observe`: a Result, without the learner's object anywhere near."""
+    ex = get_exercise(exercise_id)
+    by_name = {o.case: o for o in observations}
+    outcomes = []
+    for case in _cases(ex, include_hidden):
+        seen = by_name.get(case.name)
+        if seen is None:
+            outcomes.append(CaseResult(case.name, "error", "This check was not run.", hidden=case.hidden))
+        else:
+            outcomes.append(_judge_case(case, seen))
+    return Result(ex.id, ex.title, outcomes, include_hidden, seconds)
 
 
 def run(exercise_id: str, target, *, include_hidden: bool = False, timeout_s: float | None = None) -> Result:
-    """Run the exercise's cases (public ones, or all with include_hidden) on the learner's target."""
-    ex = get_exercise(exercise_id)
-    limit = timeout_s if timeout_s is not None else ex.timeout_s
-    cases = [c for c in ex.cases.values() if include_hidden or not c.hidden]
+    """Observe the learner's target, then judge what was seen: public cases, or all with include_hidden."""
     started = time.perf_counter()
-    outcomes: list[CaseResult] = []
-    stub = _stub_kind(target)
-    timed_out = False
-    for case in cases:
-        if stub:
-            message = f"Not attempted yet: your answer is still {stub}."
-            outcomes.append(CaseResult(case.name, "not attempted", message, hidden=case.hidden))
-        elif timed_out:  # an endless loop would cost the learner the limit once per case
-            message = "Not run: your code ran past the time limit in an earlier check."
-            outcomes.append(CaseResult(case.name, "error", message, hidden=case.hidden))
-        else:
-            outcome, timed_out = _run_case(case, target, limit)
-            outcomes.append(outcome)
-    result = Result(ex.id, ex.title, outcomes, include_hidden, time.perf_counter() - started)
+    seen = observe(exercise_id, target, include_hidden=include_hidden, timeout_s=timeout_s)
+    result = judge(exercise_id, seen, include_hidden=include_hidden, seconds=time.perf_counter() - started)
     _log(result)
     return result
+
+
+# --- plain data: what an observation may hold ------------------------------------
+
+
+_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+
+
+def plain(value, _depth: int = 0):
+    """`value` as plain data (numbers, strings, containers of them, NumPy arrays, pandas tables), or WrongType.
+
+    NumPy scalars become Python numbers and 0-d arrays their one number;
+    subclasses of the built-in types become the built-in type (a float
+    subclass with its own `==` cannot reach a judge); containers are copied.
+    Anything else (a function, a tensor, a model, a class) is refused with a
+    sentence: an observer turns it into data first.
+    """
+    if _depth > 20:
+        raise WrongType("Your answer nests too deeply to be checked.")
+    kind = type(value)
+    if kind in _SCALARS or value is Ellipsis:
+        return value
+    for base in (bool, int, float, complex, str, bytes):  # a subclass: keep only the built-in value
+        if isinstance(value, base):
+            return base(value)
+    module = getattr(kind, "__module__", "") or ""
+    if module.startswith("numpy"):
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, np.ndarray):
+            if value.ndim == 0:
+                return plain(value.item(), _depth + 1)
+            array = np.array(value, copy=True)
+            if array.dtype == object:
+                return np.array([plain(v, _depth + 1) for v in array.ravel()], dtype=object).reshape(array.shape)
+            return array
+    if module.startswith("pandas"):
+        import pandas as pd
+
+        if isinstance(value, pd.DataFrame):
+            table = pd.DataFrame(value, copy=True)  # a subclass becomes a plain DataFrame
+            for column in table.columns[table.dtypes == object]:  # cells of any object: plain them too
+                table[column] = [plain(v, _depth + 1) for v in table[column]]
+            return table
+        if isinstance(value, (pd.Series, pd.Index)):
+            copied = value.copy(deep=True)
+            if copied.dtype == object:
+                copied = type(copied)([plain(v, _depth + 1) for v in copied], index=getattr(copied, "index", None),
+                                      name=copied.name, dtype=object) if isinstance(copied, pd.Series) else \
+                    pd.Index([plain(v, _depth + 1) for v in copied], name=copied.name, dtype=object)
+            return copied
+        if isinstance(value, (pd.Timestamp, pd.Timedelta)) or value is pd.NaT:
+            return value
+    import datetime
+
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.timedelta)):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [plain(v, _depth + 1) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, (set, frozenset)):
+        return {plain(v, _depth + 1) for v in value}
+    if isinstance(value, dict):
+        return {plain(k, _depth + 1): plain(v, _depth + 1) for k, v in value.items()}
+    raise WrongType(f"Your answer is {kind_of(value)}; the check needs plain data: numbers, text, lists, dicts, "
+                    "arrays or tables.")
 
 
 def _log(result: Result) -> None:
@@ -574,7 +748,8 @@ def expect_type(got, types, what: str | None = None):
     raise WrongType(f"Expected {_expected_kind(types)}{target}, got {kind_of(got)}.")
 
 
-def _as_number(got, what: str | None) -> float:
+def to_number(got, what: str | None = None) -> float:
+    """got as a float when it is a real number (not True/False), else WrongType naming `what`."""
     if not isinstance(got, bool):
         if isinstance(got, numbers.Real):
             return float(got)
@@ -603,7 +778,7 @@ def _format_pair(expected: float, got: float) -> tuple[str, str]:
 
 def expect_number(got, expected: float, tol: float = 1e-9, what: str = "your answer", rtol: float = 0.0) -> float:
     """Fail unless got is a number within max(tol, rtol·|expected|) of expected; return it as a float."""
-    value = _as_number(got, what)
+    value = to_number(got, what)
     allowed = max(tol, rtol * abs(expected))
     if math.isnan(expected) and math.isnan(value):
         return value

@@ -17,6 +17,11 @@ takes a fraction of a second. The other exercises are compared with
 `shipml.performance.pricing` and `shipml.performance.pareto` (730 hours a month, headroom as the share
 of capacity kept free, ties on the frontier) on small tables whose answers can
 be worked out by hand.
+
+Each case observes plain data (what the learner's function returned, and for
+the benchmark what the timed function saw: its inputs and when each call
+started and ended; for `plan`, the priced columns and the choice); its judge
+compares them with the expected values, never touching the learner's object.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import time
 
 import numpy as np
 
-from shipml.course.checks import Failure, NotAttempted, WrongType, exercise, expect, expect_number, kind_of
+from shipml.course.checks import Failure, NotAttempted, WrongType, exercise, expect, expect_number, kind_of, to_number
 
 # --- exercise 2: a benchmark --------------------------------------------------------------------------
 
@@ -44,9 +49,9 @@ class _Costed:
     """A function of known cost that times itself.
 
     The first `cold` calls take `cold_ms`; the others take the input's value in
-    milliseconds (a letter costs nothing). Every call records when it started
-    and ended, so the checks compare the learner's numbers with what the calls
-    really took, on a busy machine too.
+    milliseconds (a letter costs nothing). Every call records its input and
+    when it started and ended, so the checks compare the learner's numbers
+    with what the calls really took, on a busy machine too.
     """
 
     def __init__(self, cold: int = 0, cold_ms: float = 0.0):
@@ -60,35 +65,42 @@ class _Costed:
         self.spans.append((start, time.perf_counter()))
         return 0.0
 
-    def timed_ms(self, warmup: int, repeats: int) -> np.ndarray:
-        """How long each timed call (those after the warm-up) took inside fn, in milliseconds."""
-        return np.array([(end - start) * 1e3 for start, end in self.spans[warmup:warmup + repeats]])
 
-    def timed_seconds(self, warmup: int, repeats: int) -> float:
-        """From the start of the first timed call to the end of the last one."""
-        timed = self.spans[warmup:warmup + repeats]
-        return timed[-1][1] - timed[0][0]
-
-
-def _measured(benchmark, fn, inputs, warmup, repeats) -> dict:
+def _observe_benchmark(benchmark, inputs, warmup, repeats, cold=0, cold_ms=0.0) -> dict:
+    """What the learner's benchmark returned, and what fn saw: its inputs and when each call started and ended."""
+    fn = _Costed(cold, cold_ms)
     got = benchmark(fn, list(inputs), warmup, repeats)
+    return {"result": got, "calls": list(fn.calls), "spans": [tuple(span) for span in fn.spans]}
+
+
+def _timed_ms(seen: dict, warmup: int, repeats: int) -> np.ndarray:
+    """How long each timed call (those after the warm-up) took inside fn, in milliseconds."""
+    return np.array([(end - start) * 1e3 for start, end in seen["spans"][warmup:warmup + repeats]])
+
+
+def _timed_seconds(seen: dict, warmup: int, repeats: int) -> float:
+    """From the start of the first timed call to the end of the last one."""
+    timed = seen["spans"][warmup:warmup + repeats]
+    return timed[-1][1] - timed[0][0]
+
+
+def _measured(seen: dict, warmup: int, repeats: int) -> dict:
+    """The learner's four numbers as floats, once they are a dict of finite numbers in order; else a sentence."""
+    got = seen["result"]
     if not isinstance(got, dict):
         raise WrongType(f"Expected a dict with the keys p50_ms, p95_ms, p99_ms and throughput, got {kind_of(got)}.")
     missing = [k for k in _KEYS if k not in got]
     if missing:
         raise Failure(f"The result has no key {missing[0]!r}; it has {sorted(map(str, got))}.")
-    for key in _KEYS:
-        value = got[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise WrongType(f"Expected a number for {key}, got {kind_of(value)}.")
-    values = {k: float(got[k]) for k in _KEYS}
+    values = {key: to_number(got[key], key) for key in _KEYS}
     expect(all(math.isfinite(v) for v in values.values()),
            f"Every value should be a finite number; yours are {values}.")
     expect(values["p50_ms"] <= values["p95_ms"] <= values["p99_ms"],
            f"The percentiles should grow: p50 <= p95 <= p99; yours are {values['p50_ms']:.3g}, "
            f"{values['p95_ms']:.3g} and {values['p99_ms']:.3g} ms.")
-    expect(len(fn.spans) > warmup, f"benchmark(fn, inputs, {warmup}, {repeats}) called fn only {len(fn.spans)} "
-                                   f"times; it should call it {warmup} + {repeats} times.")
+    calls = len(seen["spans"])
+    expect(calls > warmup, f"benchmark(fn, inputs, {warmup}, {repeats}) called fn only {calls} "
+                           f"times; it should call it {warmup} + {repeats} times.")
     return values
 
 
@@ -130,22 +142,33 @@ ex2 = exercise(
 
 @ex2.case("a 2 ms function: the latencies are in milliseconds",
           hint="Multiply seconds by 1000: a function that takes 2 ms has a p50 of about 2.0, not 0.002.")
-def _(benchmark):
-    fn = _Costed()
-    got = _measured(benchmark, fn, [2.0], 2, 25)
-    _expect_between(got, "p50_ms", fn.timed_ms(2, 25),
+def observe_ms(benchmark):
+    return _observe_benchmark(benchmark, [2.0], 2, 25)
+
+
+@observe_ms.judge
+def _(seen):
+    got = _measured(seen, 2, 25)
+    _expect_between(got, "p50_ms", _timed_ms(seen, 2, 25),
                     "The calls took about 2 ms each, so the p50 is {low:.3g} to {high:.3g} ms; yours is {got:.3g}",
                     if_low="Latencies are in milliseconds: seconds × 1000.",
                     if_high="Time each call on its own, in milliseconds (not microseconds, not a sum).")
 
 
+_LETTERS = tuple("abcdefg")
+
+
 @ex2.case("fn is called warmup + repeats times, cycling through the inputs in order",
           hint="First `warmup` calls (untimed), then `repeats` timed calls; call k gets `inputs[k % len(inputs)]`.")
-def _(benchmark):
-    inputs, warmup, repeats = list("abcdefg"), 5, 12
+def observe_calls(benchmark):
     fn = _Costed()
-    benchmark(fn, list(inputs), warmup, repeats)  # only the calls matter here
-    calls = fn.calls
+    benchmark(fn, list(_LETTERS), 5, 12)  # only the calls matter here
+    return list(fn.calls)
+
+
+@observe_calls.judge
+def _(calls):
+    inputs, warmup, repeats = list(_LETTERS), 5, 12
     expect(len(calls) == warmup + repeats,
            f"benchmark(fn, inputs, warmup=5, repeats=12) called fn {len(calls)} times; it should call it "
            f"warmup + repeats = 17 times: 5 untimed warm-up calls, then 12 timed ones.")
@@ -159,24 +182,31 @@ def _(benchmark):
 
 @ex2.case("a cold start: slow first calls stay out of the timings when warmup covers them",
           hint="Time only the calls after the warm-up: the first calls (loading, caches) are not what users see.")
-def _(benchmark):
-    fn = _Costed(cold=3, cold_ms=30.0)  # the first 3 calls take 30 ms, then 1 ms each
-    got = _measured(benchmark, fn, [1.0], 3, 20)
-    _expect_between(got, "p99_ms", fn.timed_ms(3, 20),
+def observe_cold(benchmark):
+    return _observe_benchmark(benchmark, [1.0], 3, 20, cold=3, cold_ms=30.0)  # 3 calls of 30 ms, then 1 ms each
+
+
+@observe_cold.judge
+def _(seen):
+    got, timed = _measured(seen, 3, 20), _timed_ms(seen, 3, 20)
+    _expect_between(got, "p99_ms", timed,
                     "The first 3 calls take 30 ms and the rest 1 ms: with warmup=3 the timed calls' p99 is "
                     "{low:.3g} to {high:.3g} ms, but yours is {got:.3g}",
                     if_high="Time only the calls after the warm-up.")
-    _expect_between(got, "p50_ms", fn.timed_ms(3, 20),
+    _expect_between(got, "p50_ms", timed,
                     "The calls after the warm-up take 1 ms: their p50 is {low:.3g} to {high:.3g} ms; yours is "
                     "{got:.3g}")
 
 
 @ex2.case("a slow call in 50: the p99 shows it, the p50 does not",
           hint="Percentiles of the list of latencies: `np.percentile(latencies_ms, 99)`, not the mean.")
-def _(benchmark):
-    fn = _Costed()
-    got = _measured(benchmark, fn, [0.3] * 49 + [15.0], 0, 100)  # 2 of the 100 calls take 15 ms
-    durations = fn.timed_ms(0, 100)
+def observe_slow_call(benchmark):
+    return _observe_benchmark(benchmark, [0.3] * 49 + [15.0], 0, 100)  # 2 of the 100 calls take 15 ms
+
+
+@observe_slow_call.judge
+def _(seen):
+    got, durations = _measured(seen, 0, 100), _timed_ms(seen, 0, 100)
     _expect_between(got, "p99_ms", durations,
                     "2 calls in 100 take 15 ms, so the p99 is {low:.3g} to {high:.3g} ms; yours is {got:.3g}",
                     if_low="A mean hides the slow calls; the p99 is the latency that 99 % of the calls stay under.")
@@ -186,22 +216,30 @@ def _(benchmark):
                         "is {got:.3g}")
 
 
-@ex2.case("one very slow call in 200: the p99 is not the maximum",
-          hint="The p99 is the latency below which 99 % of calls lie: one call in 200 is above it.")
-def _(benchmark):
+def _one_very_slow() -> list[float]:
     inputs = [0.2] * 200  # 4 calls of 8 ms (2 %) and 1 of 40 ms (0.5 %)
     for i in (37, 88, 121, 170):
         inputs[i] = 8.0
     inputs[150] = 40.0
-    fn = _Costed()
-    got = _measured(benchmark, fn, inputs, 0, 200)
-    _expect_between(got, "p99_ms", fn.timed_ms(0, 200),
+    return inputs
+
+
+@ex2.case("one very slow call in 200: the p99 is not the maximum",
+          hint="The p99 is the latency below which 99 % of calls lie: one call in 200 is above it.")
+def observe_very_slow(benchmark):
+    return _observe_benchmark(benchmark, _one_very_slow(), 0, 200)
+
+
+@observe_very_slow.judge
+def _(seen):
+    got = _measured(seen, 0, 200)
+    _expect_between(got, "p99_ms", _timed_ms(seen, 0, 200),
                     "Only 1 call in 200 takes 40 ms, and 4 take 8 ms: the p99 is {low:.3g} to {high:.3g} ms, yours "
                     "is {got:.3g}", if_high="The maximum is not the 99th percentile.")
 
 
-def _expect_throughput(got, fn, warmup, repeats, what):
-    seconds = fn.timed_seconds(warmup, repeats)
+def _expect_throughput(got, seen, warmup, repeats, what):
+    seconds = _timed_seconds(seen, warmup, repeats)
     expected = repeats / seconds
     # Timed around the calls, the window is a little longer than inside them: a little fewer calls per second.
     expect(0.7 * expected <= got["throughput"] <= 1.05 * expected,
@@ -213,20 +251,28 @@ def _expect_throughput(got, fn, warmup, repeats, what):
 
 @ex2.case("throughput: timed calls per second, without the warm-up",
           hint="repeats / (seconds from the start of the first timed call to the end of the last), warm-up excluded.")
-def _(benchmark):
-    fn = _Costed(cold=4, cold_ms=30.0)  # a 120 ms warm-up, then 40 calls: 35 of 1 ms and 5 of 6 ms
-    got = _measured(benchmark, fn, [1.0] * 7 + [6.0], 4, 40)
-    _expect_throughput(got, fn, 4, 40, "this function (35 of 1 ms, 5 of 6 ms)")
+def observe_throughput(benchmark):
+    # a 120 ms warm-up, then 40 calls: 35 of 1 ms and 5 of 6 ms
+    return _observe_benchmark(benchmark, [1.0] * 7 + [6.0], 4, 40, cold=4, cold_ms=30.0)
+
+
+@observe_throughput.judge
+def _(seen):
+    _expect_throughput(_measured(seen, 4, 40), seen, 4, 40, "this function (35 of 1 ms, 5 of 6 ms)")
 
 
 @ex2.case("another size: 3 ms calls, 6 warm-up calls, 20 timed", hidden=True)
-def _(benchmark):
-    fn = _Costed(cold=6, cold_ms=5.0)
-    got = _measured(benchmark, fn, [3.0, 3.0, 3.0], 6, 20)
-    expect(len(fn.calls) == 26, f"fn should be called 26 times, not {len(fn.calls)}.")
-    _expect_between(got, "p50_ms", fn.timed_ms(6, 20),
+def observe_another_size(benchmark):
+    return _observe_benchmark(benchmark, [3.0, 3.0, 3.0], 6, 20, cold=6, cold_ms=5.0)
+
+
+@observe_another_size.judge
+def _(seen):
+    got = _measured(seen, 6, 20)
+    expect(len(seen["calls"]) == 26, f"fn should be called 26 times, not {len(seen['calls'])}.")
+    _expect_between(got, "p50_ms", _timed_ms(seen, 6, 20),
                     "Calls of 3 ms have a p50 of {low:.3g} to {high:.3g} ms; yours is {got:.3g}")
-    _expect_throughput(got, fn, 6, 20, "twenty calls of 3 ms")
+    _expect_throughput(got, seen, 6, 20, "twenty calls of 3 ms")
 
 
 # --- exercise 3: instances for a traffic level ----------------------------------------------------------
@@ -244,61 +290,60 @@ ex3 = exercise(
 
 # Every case below divides exactly in binary floating point (headroom 0, 0.25 or 0.5), so an answer that is a
 # whole number is not pushed a hair above it by rounding: with headroom 0.3, 21 / (3 * (1 - 0.3)) is
-# 10.000000000000002 and `math.ceil` makes it 11, where shipml.performance.pricing subtracts 1e-9 first and says 10. A case
-# like that would fail a correct formula for a reason the exercise is not about.
+# 10.000000000000002 and `math.ceil` makes it 11, where shipml.performance.pricing subtracts 1e-9 first and says
+# 10. A case like that would fail a correct formula for a reason the exercise is not about.
 
 
-def _expect_instances(instances_needed, rps, per, headroom, expected, why):
-    call = f"instances_needed({rps:_}, {per:_}, {headroom})"
-    got = instances_needed(rps, per, headroom)
+def _instances_call(rps, per, headroom) -> str:
+    return f"instances_needed({rps:_}, {per:_}, {headroom})"
+
+
+def _expect_instances(got, rps, per, headroom, expected, why):
+    call = _instances_call(rps, per, headroom)
     value = expect_number(got, expected, tol=math.inf, what=call)  # a number (WrongType otherwise)
     if value != expected:
         shown = f"{value:g}" if not math.isfinite(value) or value == int(value) else f"{value:.6g}"
         raise Failure(f"{call} should be {expected} ({why}); yours is {shown}.")
 
 
-@ex3.case("an exact fit: 3,000 requests/s, 1,000 per instance, headroom 0.25 → 4",
-          hint="Each instance is planned at 1,000 × (1 − 0.25) = 750 requests/s; 3,000 / 750 = 4.")
-def _(instances_needed):
-    _expect_instances(instances_needed, 3_000, 1_000, 0.25, 4, "each instance is planned at 750 requests/s")
+for _name, _hint, _args, _expected, _why in [
+    ("an exact fit: 3,000 requests/s, 1,000 per instance, headroom 0.25 → 4",
+     "Each instance is planned at 1,000 × (1 − 0.25) = 750 requests/s; 3,000 / 750 = 4.",
+     (3_000, 1_000, 0.25), 4, "each instance is planned at 750 requests/s"),
+    ("a little more traffic rounds up: 3,001 requests/s → 5",
+     "3,001 / 750 = 4.001: four instances are not enough, so round up with math.ceil, never down.",
+     (3_001, 1_000, 0.25), 5, "4.001 instances means 5"),
+    ("headroom is the share of each instance kept free: 7,000 requests/s → 10",
+     "Plan each instance at rps_per_instance × (1 − headroom), and divide the traffic by that.",
+     (7_000, 1_000, 0.25), 10, "7,000 / 750 = 9.33, so 10"),
+    ("no headroom: 2,500 requests/s, 1,000 per instance → 3",
+     "With headroom 0 each instance is planned at its full capacity: 2.5 instances means 3.",
+     (2_500, 1_000, 0.0), 3, "2.5 instances means 3"),
+    ("no traffic still needs one instance",
+     "A service must be up to answer its first request: at least 1 instance, `max(1, ...)`.",
+     (0, 1_000, 0.25), 1, "a service that is up runs at least one instance"),
+    ("big numbers: a million requests/s, 4,500 per instance, headroom 0.5 → 445",
+     "1,000,000 / (4,500 × 0.5) = 444.4: round up.",
+     (1_000_000, 4_500, 0.5), 445, "444.4 instances means 445"),
+]:
+    ex3.case(_name, hint=_hint, observe=lambda fn, _args=_args: fn(*_args),
+             judge=lambda got, _args=_args, _expected=_expected, _why=_why: _expect_instances(got, *_args, _expected,
+                                                                                             _why))
 
-
-@ex3.case("a little more traffic rounds up: 3,001 requests/s → 5",
-          hint="3,001 / 750 = 4.001: four instances are not enough, so round up with math.ceil, never down.")
-def _(instances_needed):
-    _expect_instances(instances_needed, 3_001, 1_000, 0.25, 5, "4.001 instances means 5")
-
-
-@ex3.case("headroom is the share of each instance kept free: 7,000 requests/s → 10",
-          hint="Plan each instance at rps_per_instance × (1 − headroom), and divide the traffic by that.")
-def _(instances_needed):
-    _expect_instances(instances_needed, 7_000, 1_000, 0.25, 10, "7,000 / 750 = 9.33, so 10")
-
-
-@ex3.case("no headroom: 2,500 requests/s, 1,000 per instance → 3",
-          hint="With headroom 0 each instance is planned at its full capacity: 2.5 instances means 3.")
-def _(instances_needed):
-    _expect_instances(instances_needed, 2_500, 1_000, 0.0, 3, "2.5 instances means 3")
-
-
-@ex3.case("no traffic still needs one instance",
-          hint="A service must be up to answer its first request: at least 1 instance, `max(1, ...)`.")
-def _(instances_needed):
-    _expect_instances(instances_needed, 0, 1_000, 0.25, 1, "a service that is up runs at least one instance")
-
-
-@ex3.case("big numbers: a million requests/s, 4,500 per instance, headroom 0.5 → 445",
-          hint="1,000,000 / (4,500 × 0.5) = 444.4: round up.")
-def _(instances_needed):
-    _expect_instances(instances_needed, 1_000_000, 4_500, 0.5, 445, "444.4 instances means 445")
+_FLEETS = [(20_000, 9_000, 0.3), (1, 50_000, 0.5), (49_999, 25_000, 0.0), (123_456, 789, 0.375)]
 
 
 @ex3.case("the chapter's example and a fleet of one", hidden=True)
-def _(instances_needed):
+def observe_fleets(instances_needed):
+    return {_instances_call(*args): instances_needed(*args) for args in _FLEETS}
+
+
+@observe_fleets.judge
+def _(got):
     from shipml.performance.pricing import instances_needed as reference
 
-    for rps, per, headroom in [(20_000, 9_000, 0.3), (1, 50_000, 0.5), (49_999, 25_000, 0.0), (123_456, 789, 0.375)]:
-        _expect_instances(instances_needed, rps, per, headroom, reference(rps, per, headroom), "as shipml.performance.pricing")
+    for args in _FLEETS:
+        _expect_instances(got[_instances_call(*args)], *args, reference(*args), "as shipml.performance.pricing")
 
 
 # --- exercise 4: a month of a fleet, and the cost of a million predictions ---------------------------------
@@ -313,32 +358,33 @@ ex4 = exercise(
     ],
 )
 
+for _name, _hint, _args, _expected in [
+    ("a month is 730 hours: one instance at 1 EUR/hour costs 730 EUR",
+     "Multiply by the hours in a month (730), not in a day (24).", (1, 1.0), 730.0),
+    ("four instances at 0.36 EUR/hour: 1,051.20 EUR",
+     "Every instance bills: instances × hourly price × hours in the month.", (4, 0.36), 4 * 0.36 * 730),
+    ("hours_per_month is used: a 31-day month is 744 hours",
+     "Use the hours_per_month argument (730 by default), not a fixed number.", (2, 0.5, 744), 744.0),
+]:
+    ex4.case(_name, hint=_hint, observe=lambda fn, _args=_args: fn(*_args),
+             judge=lambda got, _args=_args, _expected=_expected: expect_number(
+                 got, _expected, rtol=1e-9, what=f"monthly_cost({', '.join(map(str, _args))}), in EUR"))
 
-@ex4.case("a month is 730 hours: one instance at 1 EUR/hour costs 730 EUR",
-          hint="Multiply by the hours in a month (730), not in a day (24).")
-def _(monthly_cost):
-    expect_number(monthly_cost(1, 1.0), 730.0, rtol=1e-9, what="monthly_cost(1, 1.0), in EUR")
-
-
-@ex4.case("four instances at 0.36 EUR/hour: 1,051.20 EUR",
-          hint="Every instance bills: instances × hourly price × hours in the month.")
-def _(monthly_cost):
-    expect_number(monthly_cost(4, 0.36), 4 * 0.36 * 730, rtol=1e-9, what="monthly_cost(4, 0.36), in EUR")
-
-
-@ex4.case("hours_per_month is used: a 31-day month is 744 hours",
-          hint="Use the hours_per_month argument (730 by default), not a fixed number.")
-def _(monthly_cost):
-    expect_number(monthly_cost(2, 0.5, 744), 744.0, rtol=1e-9, what="monthly_cost(2, 0.5, 744), in EUR")
+_BILLS = [(0, 0.72), (3, 0.09), (12, 4.5)]
 
 
 @ex4.case("no instances, no bill; and shipml.performance.pricing's examples", hidden=True)
-def _(monthly_cost):
+def observe_bills(monthly_cost):
+    return {f"monthly_cost({instances}, {price})": monthly_cost(instances, price) for instances, price in _BILLS}
+
+
+@observe_bills.judge
+def _(got):
     from shipml.performance.pricing import monthly_cost as reference
 
-    for instances, price in [(0, 0.72), (3, 0.09), (12, 4.5)]:
-        expect_number(monthly_cost(instances, price), reference(instances, price), rtol=1e-9, tol=1e-9,
-                      what=f"monthly_cost({instances}, {price}), in EUR")
+    for instances, price in _BILLS:
+        call = f"monthly_cost({instances}, {price})"
+        expect_number(got[call], reference(instances, price), rtol=1e-9, tol=1e-9, what=f"{call}, in EUR")
 
 
 ex4b = exercise(
@@ -365,47 +411,49 @@ def _per_million_slip(got: float, expected: float) -> str:
     return ""
 
 
-def _expect_per_million(cost_per_million, monthly, rps, expected, *args):
-    call = ", ".join(f"{a:_}" if isinstance(a, int) else repr(a) for a in (monthly, rps, *args))
-    got = cost_per_million(monthly, rps, *args)
+def _per_million_call(args) -> str:
+    return "cost_per_million(" + ", ".join(f"{a:_}" if isinstance(a, int) else repr(a) for a in args) + ")"
+
+
+def _expect_per_million(got, args, expected):
     try:
-        expect_number(got, expected, rtol=1e-9, tol=0, what=f"cost_per_million({call}), in EUR")
+        expect_number(got, expected, rtol=1e-9, tol=0, what=f"{_per_million_call(args)}, in EUR")
     except WrongType:
         raise
     except Failure as failure:
         raise Failure(str(failure) + _per_million_slip(float(got), expected)) from None
 
 
-@ex4b.case("262.80 EUR a month at 100 requests/s is 1 EUR per million predictions",
-           hint="100 requests/s for a month is 100 × 3,600 × 730 = 262,800,000 predictions.")
-def _(cost_per_million):
-    _expect_per_million(cost_per_million, 262.8, 100, 1.0)
+for _name, _hint, _args, _expected in [
+    ("262.80 EUR a month at 100 requests/s is 1 EUR per million predictions",
+     "100 requests/s for a month is 100 × 3,600 × 730 = 262,800,000 predictions.", (262.8, 100), 1.0),
+    ("a month of traffic is rps × 3,600 seconds × 730 hours",
+     "Seconds in an hour (3,600) times hours in a month (730), times the requests per second.",
+     (1_051.2, 20_000), 1_051.2 / (20_000 * 3600 * 730) * 1e6),
+    ("per million predictions, not per thousand",
+     "Divide the monthly cost by the predictions in the month, then multiply by 1,000,000.",
+     (65.7, 1), 65.7 / (3600 * 730) * 1e6),
+    ("hours_per_month is used: 744 hours in a 31-day month",
+     "Use the hours_per_month argument for the month's predictions, not a fixed 730.",
+     (267.84, 100, 744), 267.84 / (100 * 3600 * 744) * 1e6),
+]:
+    ex4b.case(_name, hint=_hint, observe=lambda fn, _args=_args: fn(*_args),
+              judge=lambda got, _args=_args, _expected=_expected: _expect_per_million(got, _args, _expected))
 
-
-@ex4b.case("a month of traffic is rps × 3,600 seconds × 730 hours",
-           hint="Seconds in an hour (3,600) times hours in a month (730), times the requests per second.")
-def _(cost_per_million):
-    _expect_per_million(cost_per_million, 1_051.2, 20_000, 1_051.2 / (20_000 * 3600 * 730) * 1e6)
-
-
-@ex4b.case("per million predictions, not per thousand",
-           hint="Divide the monthly cost by the predictions in the month, then multiply by 1,000,000.")
-def _(cost_per_million):
-    _expect_per_million(cost_per_million, 65.7, 1, 65.7 / (3600 * 730) * 1e6)
-
-
-@ex4b.case("hours_per_month is used: 744 hours in a 31-day month",
-           hint="Use the hours_per_month argument for the month's predictions, not a fixed 730.")
-def _(cost_per_million):
-    _expect_per_million(cost_per_million, 267.84, 100, 267.84 / (100 * 3600 * 744) * 1e6, 744)
+_PER_MILLION = [(1_051.2, 20_000), (65.7, 3), (9_000.0, 250_000)]
 
 
 @ex4b.case("shipml.performance.pricing's examples", hidden=True)
-def _(cost_per_million):
+def observe_per_million(cost_per_million):
+    return {_per_million_call(args): cost_per_million(*args) for args in _PER_MILLION}
+
+
+@observe_per_million.judge
+def _(got):
     from shipml.performance.pricing import cost_per_million as reference
 
-    for monthly, rps in [(1_051.2, 20_000), (65.7, 3), (9_000.0, 250_000)]:
-        _expect_per_million(cost_per_million, monthly, rps, reference(monthly, rps))
+    for args in _PER_MILLION:
+        _expect_per_million(got[_per_million_call(args)], args, reference(*args))
 
 
 # --- exercise 5: the Pareto frontier --------------------------------------------------------------------
@@ -435,12 +483,19 @@ def _names(labels) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def _expect_front(pareto_front, df, expected, what, minimize=(), maximize=()):
-    import pandas as pd
-
+def _front_of(pareto_front, make_table, minimize=(), maximize=()) -> dict:
+    """The learner's frontier of a fresh table, and whether the call changed the table it was given."""
+    df = make_table()
     before = df.copy(deep=True)
     got = pareto_front(df, minimize=list(minimize), maximize=list(maximize))
-    expect(df.equals(before), f"pareto_front changed the table it was given ({what}); work on a copy.")
+    return {"front": got, "changed": not df.equals(before)}
+
+
+def _expect_front(seen, df, expected, what):
+    import pandas as pd
+
+    expect(not seen["changed"], f"pareto_front changed the table it was given ({what}); work on a copy.")
+    got = seen["front"]
     if isinstance(got, pd.DataFrame) and got.shape[1] == 1:
         got = got.iloc[:, 0]
     if isinstance(got, pd.Series):
@@ -454,7 +509,7 @@ def _expect_front(pareto_front, df, expected, what, minimize=(), maximize=()):
         raise WrongType(f"Expected a pandas Series of True/False, one per row, got {kind_of(got)}.")
     if values.shape != (len(df),):
         raise Failure(f"Expected one True/False per row ({len(df)}); yours has shape {values.shape} ({what}).")
-    if not all(isinstance(v, (bool, np.bool_)) for v in values):
+    if not all(type(v) in (bool, np.bool_) for v in values):
         raise WrongType(f"Expected True/False for each row, got {values.tolist()} ({what}).")
     want = dict(zip(df.index, expected))
     have = dict(zip(df.index, (bool(v) for v in values)))
@@ -469,67 +524,89 @@ def _expect_front(pareto_front, df, expected, what, minimize=(), maximize=()):
         raise Failure(f"In {what}, {' and '.join(parts)}.")
 
 
-@ex5.case("a clear trade-off: fast and dear, slow and cheap, and one worse on both",
-          hint="A row is dominated when another is at least as good on every measure and better on one.")
-def _(pareto_front):
-    df = _table({"p95_ms": [1.0, 5.0, 6.0, 3.0], "monthly_eur": [900.0, 100.0, 200.0, 400.0]},
-                index=["fast", "cheap", "worse", "middle"])
-    _expect_front(pareto_front, df, [True, True, False, True], "the fast, the cheap, the worse and the middle",
-                  minimize=["p95_ms", "monthly_eur"])
+_COST = ["p95_ms", "monthly_eur"]
 
 
-@ex5.case("identical rows both stay on the frontier",
-          hint="Identical rows do not dominate each other: domination needs strictly better on at least one "
-               "measure.")
-def _(pareto_front):
-    df = _table({"p95_ms": [2.0, 2.0, 1.0], "monthly_eur": [300.0, 300.0, 500.0]}, index=["a", "a copy", "c"])
-    _expect_front(pareto_front, df, [True, True, True], "two identical configurations and a faster one",
-                  minimize=["p95_ms", "monthly_eur"])
+def _trade_off():
+    return _table({"p95_ms": [1.0, 5.0, 6.0, 3.0], "monthly_eur": [900.0, 100.0, 200.0, 400.0]},
+                  index=["fast", "cheap", "worse", "middle"])
 
 
-@ex5.case("equal on one measure and worse on another is dominated",
-          hint="At least as good on every measure and strictly better on ONE is enough: not on all of them.")
-def _(pareto_front):
-    df = _table({"p95_ms": [2.0, 2.0, 1.0], "monthly_eur": [300.0, 450.0, 800.0]}, index=["a", "b", "c"])
-    _expect_front(pareto_front, df, [True, False, True], "b, as fast as a but dearer",
-                  minimize=["p95_ms", "monthly_eur"])
+def _identical():
+    return _table({"p95_ms": [2.0, 2.0, 1.0], "monthly_eur": [300.0, 300.0, 500.0]}, index=["a", "a copy", "c"])
 
 
-@ex5.case("maximize: a higher PR-AUC is better",
-          hint="For the maximize columns, larger is better: negate them, then treat them like the others.")
-def _(pareto_front):
-    df = _table({"p95_ms": [1.0, 1.0, 2.0, 3.0], "pr_auc": [0.10, 0.14, 0.14, 0.15],
-                 "runtime": ["rule", "onnx", "eager", "large"]}, index=["r", "o", "e", "l"])
-    _expect_front(pareto_front, df, [False, True, False, True], "p95_ms to minimize and pr_auc to maximize",
-                  minimize=["p95_ms"], maximize=["pr_auc"])
+def _equal_on_one():
+    return _table({"p95_ms": [2.0, 2.0, 1.0], "monthly_eur": [300.0, 450.0, 800.0]}, index=["a", "b", "c"])
 
 
-@ex5.case("one measure, and maximize only",
-          hint="With a single measure the frontier is its best value (and every row tied with it).")
-def _(pareto_front):
-    df = _table({"p95_ms": [3.0, 1.0, 1.0, 2.0], "pr_auc": [0.1, 0.3, 0.2, 0.3]}, index=list("wxyz"))
-    _expect_front(pareto_front, df, [False, True, True, False], "p95_ms alone", minimize=["p95_ms"])
-    _expect_front(pareto_front, df, [False, True, False, True], "pr_auc alone, to maximize", maximize=["pr_auc"])
+def _with_quality():
+    return _table({"p95_ms": [1.0, 1.0, 2.0, 3.0], "pr_auc": [0.10, 0.14, 0.14, 0.15],
+                   "runtime": ["rule", "onnx", "eager", "large"]}, index=["r", "o", "e", "l"])
 
 
-@ex5.case("a single row is on the frontier", hint="Nothing can dominate the only row.")
-def _(pareto_front):
-    df = _table({"p95_ms": [4.0], "monthly_eur": [70.0], "pr_auc": [0.12]}, index=["only"])
-    _expect_front(pareto_front, df, [True], "a table of one row", minimize=["p95_ms", "monthly_eur"],
-                  maximize=["pr_auc"])
+def _one_measure():
+    return _table({"p95_ms": [3.0, 1.0, 1.0, 2.0], "pr_auc": [0.1, 0.3, 0.2, 0.3]}, index=list("wxyz"))
 
 
-@ex5.case("forty random configurations, ties included, as shipml.performance.pareto", hidden=True)
-def _(pareto_front):
-    from shipml.performance.pareto import pareto_front as reference
+def _single_row():
+    return _table({"p95_ms": [4.0], "monthly_eur": [70.0], "pr_auc": [0.12]}, index=["only"])
 
+
+def _forty():
     rng = np.random.default_rng(8)
     df = _table({"p95_ms": rng.integers(1, 6, 40).astype(float), "monthly_eur": rng.integers(1, 6, 40) * 100.0,
                  "pr_auc": rng.integers(10, 15, 40) / 100}, index=[f"config {i}" for i in range(40)])
-    df = df.iloc[::-1]  # an index that is not 0, 1, 2, ...
-    expected = reference(df, minimize=["p95_ms", "monthly_eur"], maximize=["pr_auc"]).tolist()
-    _expect_front(pareto_front, df, expected, "forty random configurations", minimize=["p95_ms", "monthly_eur"],
-                  maximize=["pr_auc"])
+    return df.iloc[::-1]  # an index that is not 0, 1, 2, ...
+
+
+def _forty_front():
+    from shipml.performance.pareto import pareto_front as reference
+
+    return reference(_forty(), minimize=_COST, maximize=["pr_auc"]).tolist()
+
+
+# (name, hint, hidden, [(table, expected or a function that computes it, what, minimize, maximize), ...])
+_FRONTS = [
+    ("a clear trade-off: fast and dear, slow and cheap, and one worse on both",
+     "A row is dominated when another is at least as good on every measure and better on one.", False,
+     [(_trade_off, [True, True, False, True], "the fast, the cheap, the worse and the middle", _COST, ())]),
+    ("identical rows both stay on the frontier",
+     "Identical rows do not dominate each other: domination needs strictly better on at least one measure.", False,
+     [(_identical, [True, True, True], "two identical configurations and a faster one", _COST, ())]),
+    ("equal on one measure and worse on another is dominated",
+     "At least as good on every measure and strictly better on ONE is enough: not on all of them.", False,
+     [(_equal_on_one, [True, False, True], "b, as fast as a but dearer", _COST, ())]),
+    ("maximize: a higher PR-AUC is better",
+     "For the maximize columns, larger is better: negate them, then treat them like the others.", False,
+     [(_with_quality, [False, True, False, True], "p95_ms to minimize and pr_auc to maximize", ["p95_ms"],
+       ["pr_auc"])]),
+    ("one measure, and maximize only",
+     "With a single measure the frontier is its best value (and every row tied with it).", False,
+     [(_one_measure, [False, True, True, False], "p95_ms alone", ["p95_ms"], ()),
+      (_one_measure, [False, True, False, True], "pr_auc alone, to maximize", (), ["pr_auc"])]),
+    ("a single row is on the frontier", "Nothing can dominate the only row.", False,
+     [(_single_row, [True], "a table of one row", _COST, ["pr_auc"])]),
+    ("forty random configurations, ties included, as shipml.performance.pareto", None, True,
+     [(_forty, _forty_front, "forty random configurations", _COST, ["pr_auc"])]),
+]
+
+
+def _observe_fronts(calls):
+    return lambda pareto_front: {what: _front_of(pareto_front, table, minimize, maximize)
+                                 for table, _, what, minimize, maximize in calls}
+
+
+def _judge_fronts(calls):
+    def judge(got):
+        for table, expected, what, _, _ in calls:
+            _expect_front(got[what], table(), expected() if callable(expected) else expected, what)
+
+    return judge
+
+
+for _name, _hint, _hidden, _calls in _FRONTS:
+    ex5.case(_name, hint=_hint, hidden=_hidden, observe=_observe_fronts(_calls), judge=_judge_fronts(_calls))
 
 
 # --- exercise 6: the configuration to run -------------------------------------------------------------
@@ -569,29 +646,51 @@ _NEEDS = {"instances": "instances_needed (exercise 3)", "monthly_eur": "monthly_
           "on_front": "pareto_front (exercise 5)"}
 
 
-def _planned(plan, configs, peak_rps, slo_p95_ms, min_quality, price_factor=1.0, headroom=0.3):
+def _cell(value):
+    """A cell of the learner's table as plain data: None where pandas sees a missing value."""
     import pandas as pd
 
+    try:
+        missing = value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or an array in a cell: not missing
+        missing = False
+    return None if missing else value
+
+
+def _plan_of(plan, peak_rps, slo_p95_ms, min_quality, price_factor=1.0, headroom=0.3) -> dict:
+    """What plan returned for the example configurations, as plain data, and whether it changed them."""
+    import pandas as pd
+
+    configs = example_configs()
     before = configs.copy(deep=True)
     got = plan(configs, peak_rps, slo_p95_ms, min_quality, price_factor, headroom)
-    expect(configs.equals(before), "plan changed the configurations table it was given; work on a copy "
-                                   "(`priced = configs.copy()`).")
     if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], pd.DataFrame)):
         raise WrongType(f"Expected a pair (priced table, chosen label or None), got {kind_of(got)}.")
     priced, chosen = got
+    return {"changed": not configs.equals(before), "index": list(priced.index), "columns": list(priced.columns),
+            **{column: [_cell(v) for v in priced[column].tolist()] if column in priced.columns else None
+               for column in _NEEDS},
+            "chosen": chosen}
+
+
+def _planned(seen: dict) -> dict:
+    """The learner's priced columns by configuration, once the table is whole; else a sentence."""
+    expect(not seen["changed"], "plan changed the configurations table it was given; work on a copy "
+                                "(`priced = configs.copy()`).")
     for column, needs in _NEEDS.items():
-        expect(column in priced.columns, f"The priced table has no column {column!r}; it has {list(priced.columns)}.")
-        if priced[column].isna().any():
+        expect(seen[column] is not None,
+               f"The priced table has no column {column!r}; it has {seen['columns']}.")
+        if any(v is None for v in seen[column]):
             raise NotAttempted(f"The {column} column holds None: your {needs} is not written yet.")
-    expect(list(priced.index) == list(configs.index),
-           f"The priced table should have one row per configuration, {list(configs.index)}; yours has "
-           f"{list(priced.index)}.")
-    return priced, chosen
+    configs = list(example_configs().index)
+    expect(seen["index"] == configs,
+           f"The priced table should have one row per configuration, {configs}; yours has {seen['index']}.")
+    return {column: dict(zip(configs, seen[column])) for column in _NEEDS}
 
 
 def _expect_column(priced, want, column, what):
     for config in want.index:
-        expect_number(priced.loc[config, column], float(want.loc[config, column]), rtol=1e-9, tol=1e-9,
+        expect_number(priced[column][config], float(want.loc[config, column]), rtol=1e-9, tol=1e-9,
                       what=f"the {column} of {config!r} ({what})")
 
 
@@ -613,75 +712,101 @@ ex6 = exercise(
 
 @ex6.case("sizes every configuration for the traffic, with headroom",
           hint="instances = instances_needed(peak_rps, row's rps_per_vcpu × vcpus, headroom), one per row.")
-def _(plan):
-    configs = example_configs()
-    priced, _ = _planned(plan, configs, 100_000, 1.0, 0.1, 1.0, 0.5)
-    want, _ = reference_plan(configs, 100_000, 1.0, 0.1, 1.0, 0.5)
-    _expect_column(priced, want, "instances", "100,000 requests/s, headroom 0.5")
+def observe_sizes(plan):
+    return _plan_of(plan, 100_000, 1.0, 0.1, 1.0, 0.5)
+
+
+@observe_sizes.judge
+def _(seen):
+    want, _ = reference_plan(example_configs(), 100_000, 1.0, 0.1, 1.0, 0.5)
+    _expect_column(_planned(seen), want, "instances", "100,000 requests/s, headroom 0.5")
 
 
 @ex6.case("prices every configuration, price_factor included",
           hint="monthly_eur = monthly_cost(instances, row's eur_per_hour × price_factor).")
-def _(plan):
-    configs = example_configs()
-    priced, _ = _planned(plan, configs, 100_000, 1.0, 0.1, 2.0, 0.5)
-    want, _ = reference_plan(configs, 100_000, 1.0, 0.1, 2.0, 0.5)
-    _expect_column(priced, want, "monthly_eur", "100,000 requests/s at twice the table's prices")
+def observe_prices(plan):
+    return _plan_of(plan, 100_000, 1.0, 0.1, 2.0, 0.5)
+
+
+@observe_prices.judge
+def _(seen):
+    want, _ = reference_plan(example_configs(), 100_000, 1.0, 0.1, 2.0, 0.5)
+    _expect_column(_planned(seen), want, "monthly_eur", "100,000 requests/s at twice the table's prices")
 
 
 @ex6.case("marks the frontier on p95_ms, monthly_eur and pr_auc",
           hint="Minimize p95_ms and monthly_eur, maximize pr_auc; add the result as the on_front column.")
-def _(plan):
-    configs = example_configs()
-    priced, _ = _planned(plan, configs, 100_000, 1.0, 0.1, 1.0, 0.5)
-    want, _ = reference_plan(configs, 100_000, 1.0, 0.1, 1.0, 0.5)
-    for config in configs.index:
-        expect(bool(priced.loc[config, "on_front"]) == bool(want.loc[config, "on_front"]),
+def observe_front(plan):
+    return _plan_of(plan, 100_000, 1.0, 0.1, 1.0, 0.5)
+
+
+@observe_front.judge
+def _(seen):
+    priced = _planned(seen)
+    want, _ = reference_plan(example_configs(), 100_000, 1.0, 0.1, 1.0, 0.5)
+    for config in want.index:
+        mark = priced["on_front"][config]
+        expect(isinstance(mark, (bool, int)) and bool(mark) == bool(want.loc[config, "on_front"]),
                f"{config!r} should be {'on the frontier' if want.loc[config, 'on_front'] else 'dominated'} at "
                f"100,000 requests/s; yours says the opposite.")
 
 
-def _expect_chosen(plan, rps, slo, floor, expected, why, headroom=0.5):
-    _, chosen = _planned(plan, example_configs(), rps, slo, floor, 1.0, headroom)
-    expect(chosen == expected,
-           f"At {rps:,} requests/s with an SLO of {slo:g} ms and a floor of {floor:g}, the configuration to run is "
-           f"{expected!r} ({why}); yours chose {chosen!r}.")
+def _goal(rps, slo, floor) -> str:
+    return f"{rps:,} requests/s, SLO {slo:g} ms, floor {floor:g}"
 
 
-@ex6.case("chooses the cheapest configuration that meets the SLO and the quality floor",
-          hint="Filter on both goals first (p95_ms <= SLO, pr_auc >= floor), then take the cheapest.")
-def _(plan):
-    _expect_chosen(plan, 100_000, 1.0, 0.1, "onnx",
-                   "the rule is cheaper but below the floor; onnx-int8 is faster but dearer")
-    _expect_chosen(plan, 100_000, 1.0, 0.145, "onnx-int8", "only the int8 models reach 0.145; the batched one is "
-                                                             "too slow")
+def _observe_choices(goals, headroom=0.5):
+    return lambda plan: {_goal(rps, slo, floor): _plan_of(plan, rps, slo, floor, 1.0, headroom)
+                         for rps, slo, floor, _, _ in goals}
 
 
-@ex6.case("a tie on cost goes to the better model, then to the faster one",
-          hint="Sort by monthly_eur, then by pr_auc (highest first), then by p95_ms: among equally cheap "
-               "configurations the better model costs nothing more, and among equally good ones the faster wins.")
-def _(plan):
-    _expect_chosen(plan, 100_000, 5.0, 0.1, "onnx-int8 x32",
-                   "both batched ones cost the same and onnx-int8 x32 has the higher PR-AUC")
-    _expect_chosen(plan, 1_000, 5.0, 0.1, "onnx-int8",
-                   "at this traffic all cost the same; the int8 ones have the highest PR-AUC and onnx-int8 is faster")
+def _judge_choices(goals):
+    def judge(got):
+        for rps, slo, floor, expected, why in goals:
+            seen = got[_goal(rps, slo, floor)]
+            _planned(seen)
+            chosen = seen["chosen"]
+            expect(chosen == expected and type(chosen) is type(expected),
+                   f"At {rps:,} requests/s with an SLO of {slo:g} ms and a floor of {floor:g}, the configuration to "
+                   f"run is {expected!r} ({why}); yours chose {chosen!r}.")
+
+    return judge
 
 
-@ex6.case("no configuration meets the goal: chosen is None",
-          hint="When no row meets both the SLO and the floor, return None as the choice (and still the table).")
-def _(plan):
-    _expect_chosen(plan, 100_000, 0.012, 0.1, None, "only the rule is that fast, and it is below the floor")
+for _name, _hint, _goals in [
+    ("chooses the cheapest configuration that meets the SLO and the quality floor",
+     "Filter on both goals first (p95_ms <= SLO, pr_auc >= floor), then take the cheapest.",
+     [(100_000, 1.0, 0.1, "onnx", "the rule is cheaper but below the floor; onnx-int8 is faster but dearer"),
+      (100_000, 1.0, 0.145, "onnx-int8", "only the int8 models reach 0.145; the batched one is too slow")]),
+    ("a tie on cost goes to the better model, then to the faster one",
+     "Sort by monthly_eur, then by pr_auc (highest first), then by p95_ms: among equally cheap configurations the "
+     "better model costs nothing more, and among equally good ones the faster wins.",
+     [(100_000, 5.0, 0.1, "onnx-int8 x32", "both batched ones cost the same and onnx-int8 x32 has the higher PR-AUC"),
+      (1_000, 5.0, 0.1, "onnx-int8",
+       "at this traffic all cost the same; the int8 ones have the highest PR-AUC and onnx-int8 is faster")]),
+    ("no configuration meets the goal: chosen is None",
+     "When no row meets both the SLO and the floor, return None as the choice (and still the table).",
+     [(100_000, 0.012, 0.1, None, "only the rule is that fast, and it is below the floor")]),
+]:
+    ex6.case(_name, hint=_hint, observe=_observe_choices(_goals), judge=_judge_choices(_goals))
+
+_OTHER_PLANS = [(1_000, 1.0, 0.1, 1.0, 0.25), (1_000_000, 3.0, 0.0, 0.5, 0.25), (250_000, 2.55, 0.15, 1.5, 0.0)]
 
 
 @ex6.case("low traffic and another headroom", hidden=True)
-def _(plan):
-    configs = example_configs()
-    for rps, slo, floor, price_factor, headroom in [(1_000, 1.0, 0.1, 1.0, 0.25), (1_000_000, 3.0, 0.0, 0.5, 0.25),
-                                                    (250_000, 2.55, 0.15, 1.5, 0.0)]:
-        priced, chosen = _planned(plan, configs, rps, slo, floor, price_factor, headroom)
-        want, expected = reference_plan(configs, rps, slo, floor, price_factor, headroom)
+def observe_other_plans(plan):
+    return [_plan_of(plan, *args) for args in _OTHER_PLANS]
+
+
+@observe_other_plans.judge
+def _(got):
+    for seen, (rps, slo, floor, price_factor, headroom) in zip(got, _OTHER_PLANS):
+        priced = _planned(seen)
+        want, expected = reference_plan(example_configs(), rps, slo, floor, price_factor, headroom)
         what = f"{rps:,} requests/s, headroom {headroom}"
         _expect_column(priced, want, "instances", what)
         _expect_column(priced, want, "monthly_eur", what)
-        expect(chosen == expected, f"At {what}, SLO {slo:g} ms and floor {floor:g}, the configuration to run is "
-                                   f"{expected!r}; yours chose {chosen!r}.")
+        chosen = seen["chosen"]
+        expect(chosen == expected and type(chosen) is type(expected),
+               f"At {what}, SLO {slo:g} ms and floor {floor:g}, the configuration to run is {expected!r}; yours "
+               f"chose {chosen!r}.")

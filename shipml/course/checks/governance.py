@@ -8,13 +8,18 @@
 
 Per-group metrics are compared with fairlearn's `MetricFrame`; logs are written
 with `shipml.governance.audit` and then tampered with; cards are checked by
-`shipml.governance.model_card.check`; scores by `shipml.governance.ml_test_score.score`.
+`shipml.governance.model_card.check` on the facts of
+`shipml.governance.model_card.example_facts`; scores are compared with
+`shipml.governance.ml_test_score.score`.
+
+Each case observes plain data (the learner's table, the True/False of verify
+for each log, the Markdown text, the dict of scores); its judge recomputes the
+fixed inputs and compares, never touching the learner's object.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 from pathlib import Path
 
@@ -80,40 +85,43 @@ def _check_table(got, y_true, y_pred, groups, what: str) -> None:
                           what=f"the {column} of group {group!r} ({what})")
 
 
-@ex2.case("a hand-worked example: two groups of four", hint="Group a: 2 fraud, 1 caught; 2 legitimate, 1 flagged.")
-def _(group_metrics):
-    y_true = [1, 1, 0, 0, 1, 0, 0, 0]
-    y_pred = [1, 0, 1, 0, 1, 0, 0, 1]
-    groups = ["a", "a", "a", "a", "b", "b", "b", "b"]
-    _check_table(group_metrics(y_true, y_pred, groups), y_true, y_pred, groups, "the hand-worked example")
+def _two_groups_of_four():
+    return ([1, 1, 0, 0, 1, 0, 0, 0], [1, 0, 1, 0, 1, 0, 0, 1], ["a", "a", "a", "a", "b", "b", "b", "b"])
 
 
-@ex2.case("a group with no fraud has no recall (NaN)", hint="Recall divides by the group's fraud: none → NaN.")
-def _(group_metrics):
-    y_true = np.array([1, 0, 0, 1, 0, 0, 0, 0])
-    y_pred = np.array([1, 1, 0, 0, 0, 1, 0, 0])
-    groups = np.array(["18-25", "18-25", "18-25", "26-40", "26-40", "61+", "61+", "61+"])
-    _check_table(group_metrics(y_true, y_pred, groups), y_true, y_pred, groups, "a group with no fraud")
+def _no_fraud_in_a_group():
+    return (np.array([1, 0, 0, 1, 0, 0, 0, 0]), np.array([1, 1, 0, 0, 0, 1, 0, 0]),
+            np.array(["18-25", "18-25", "18-25", "26-40", "26-40", "61+", "61+", "61+"]))
 
 
-@ex2.case("groups given as a pandas categorical Series", hint="Use the group labels as they come; compare with ==.")
-def _(group_metrics):
+def _categorical():
     rng = np.random.default_rng(1)
     groups = pd.Series(pd.Categorical(rng.choice(["DE", "FR", "NL"], 60)), name="home_country")
     y_true = pd.Series((rng.random(60) < 0.3).astype(int))
     y_pred = pd.Series((rng.random(60) < 0.4).astype(int))
-    _check_table(group_metrics(y_true, y_pred, groups), y_true, y_pred, groups, "a categorical Series of groups")
+    return y_true, y_pred, groups
 
 
-@ex2.case("a larger random batch, with a group of only fraud", hidden=True)
-def _(group_metrics):
+def _larger_batch():
     rng = np.random.default_rng(7)
     groups = rng.choice(["g1", "g2", "g3", "g4"], 2_000)
     y_true = (rng.random(2_000) < 0.05).astype(int)
     y_pred = (rng.random(2_000) < 0.1).astype(int)
     groups = np.r_[groups, ["g5", "g5"]]
-    y_true, y_pred = np.r_[y_true, [1, 1]], np.r_[y_pred, [1, 0]]
-    _check_table(group_metrics(y_true, y_pred, groups), y_true, y_pred, groups, "a larger batch")
+    return np.r_[y_true, [1, 1]], np.r_[y_pred, [1, 0]], groups
+
+
+for _name, _hint, _hidden, _data, _what in [
+    ("a hand-worked example: two groups of four", "Group a: 2 fraud, 1 caught; 2 legitimate, 1 flagged.", False,
+     _two_groups_of_four, "the hand-worked example"),
+    ("a group with no fraud has no recall (NaN)", "Recall divides by the group's fraud: none → NaN.", False,
+     _no_fraud_in_a_group, "a group with no fraud"),
+    ("groups given as a pandas categorical Series", "Use the group labels as they come; compare with ==.", False,
+     _categorical, "a categorical Series of groups"),
+    ("a larger random batch, with a group of only fraud", None, True, _larger_batch, "a larger batch"),
+]:
+    ex2.case(_name, hint=_hint, hidden=_hidden, observe=lambda fn, _data=_data: fn(*_data()),
+             judge=lambda got, _data=_data, _what=_what: _check_table(got, *_data(), _what))
 
 
 # --- exercise 3: verify the audit log --------------------------------------------------------------
@@ -149,81 +157,88 @@ def _save(path: Path, entries: list[dict]) -> None:
     path.write_text("".join(json.dumps(e, sort_keys=True, separators=(",", ":")) + "\n" for e in entries))
 
 
-def _verdict(verify, path: Path, expected: bool, what: str) -> None:
-    got = verify(path)
-    if not isinstance(got, (bool, np.bool_)) and not hasattr(got, "__bool__"):
+def _verdict(got, expected: bool, what: str) -> None:
+    if not isinstance(got, (bool, int)):
         raise WrongType(f"Expected True or False for {what}, got {kind_of(got)}.")
     word = "verify (True)" if expected else "fail (False)"
     expect(bool(got) == expected, f"{what[:1].upper() + what[1:]} should {word}; your verify returns {got!r}.")
 
 
-def _tampered(verify, change, what: str) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = _write_log(Path(folder))
-        entries = _lines(path)
-        change(entries)
-        _save(path, entries)
-        _verdict(verify, path, False, what)
+def _untouched(entries):
+    pass
 
 
-@ex3.case("an untouched log verifies", hint="Every entry links to the one before and matches its own hash.")
-def _(verify):
-    with tempfile.TemporaryDirectory() as folder:
-        _verdict(verify, _write_log(Path(folder)), True, "an untouched log of six entries")
+def _emptied(entries):
+    entries.clear()
 
 
-@ex3.case("a past score changed in place is detected", hint="Recompute each entry's hash and compare.")
-def _(verify):
-    def change(entries):
-        entries[2]["event"]["score"] = 0.01
-
-    _tampered(verify, change, "a log whose third entry's score was changed")
+def _score_changed(entries):
+    entries[2]["event"]["score"] = 0.01
 
 
-@ex3.case("a changed entry with a recomputed hash is detected", hint="The next entry's `prev` no longer matches.")
-def _(verify):
+def _rewritten_with_fresh_hash(entries):
     from shipml.governance.audit import entry_hash
 
-    def change(entries):
-        entries[1]["actor"] = "mallory"
-        entries[1]["hash"] = entry_hash(entries[1])
-
-    _tampered(verify, change, "a log whose second entry was rewritten with a fresh hash")
+    entries[1]["actor"] = "mallory"
+    entries[1]["hash"] = entry_hash(entries[1])
 
 
-@ex3.case("a deleted entry is detected", hint="Check `prev` against the hash of the entry before, not only `hash`.")
-def _(verify):
-    _tampered(verify, lambda entries: entries.pop(3), "a log with its fourth entry deleted")
+def _deleted(entries):
+    entries.pop(3)
 
 
-@ex3.case("an empty log verifies", hidden=True)
-def _(verify):
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "audit.jsonl"
-        path.write_text("")
-        _verdict(verify, path, True, "an empty log")
+def _swapped(entries):
+    entries[3], entries[4] = entries[4], entries[3]
 
 
-@ex3.case("two swapped entries are detected", hidden=True)
-def _(verify):
-    def change(entries):
-        entries[3], entries[4] = entries[4], entries[3]
-
-    _tampered(verify, change, "a log with two entries swapped")
-
-
-@ex3.case("a forged first entry is detected", hidden=True)
-def _(verify):
+def _forged_start(entries):
     from shipml.governance.audit import entry_hash
 
-    def change(entries):
-        entries[0]["prev"] = "f" * 64
-        entries[0]["hash"] = entry_hash(entries[0])
-        for before, entry in zip(entries, entries[1:]):  # a forger who rewrites the whole chain
-            entry["prev"] = before["hash"]
-            entry["hash"] = entry_hash(entry)
+    entries[0]["prev"] = "f" * 64
+    entries[0]["hash"] = entry_hash(entries[0])
+    for before, entry in zip(entries, entries[1:]):  # a forger who rewrites the whole chain
+        entry["prev"] = before["hash"]
+        entry["hash"] = entry_hash(entry)
 
-    _tampered(verify, change, "a log whose first entry does not start from GENESIS")
+
+def _observe_log(change, what):
+    def observe(verify):
+        with tempfile.TemporaryDirectory() as folder:
+            path = _write_log(Path(folder))
+            if change is not _untouched:
+                entries = _lines(path)
+                change(entries)
+                _save(path, entries)
+            return {what: _truth(verify(path), what)}
+
+    return observe
+
+
+def _truth(value, what):
+    """The verdict as True/False: a number or True/False as it is, a verdict object (with `__bool__`) as its truth."""
+    if isinstance(value, (bool, int, np.bool_, np.integer)):
+        return value
+    if hasattr(type(value), "__bool__"):  # e.g. shipml.governance.audit.Verification
+        return bool(value)
+    raise WrongType(f"Expected True or False for {what}, got {kind_of(value)}.")
+
+
+for _name, _hint, _hidden, _change, _expected, _what in [
+    ("an untouched log verifies", "Every entry links to the one before and matches its own hash.", False,
+     _untouched, True, "an untouched log of six entries"),
+    ("a past score changed in place is detected", "Recompute each entry's hash and compare.", False,
+     _score_changed, False, "a log whose third entry's score was changed"),
+    ("a changed entry with a recomputed hash is detected", "The next entry's `prev` no longer matches.", False,
+     _rewritten_with_fresh_hash, False, "a log whose second entry was rewritten with a fresh hash"),
+    ("a deleted entry is detected", "Check `prev` against the hash of the entry before, not only `hash`.", False,
+     _deleted, False, "a log with its fourth entry deleted"),
+    ("an empty log verifies", None, True, _emptied, True, "an empty log"),
+    ("two swapped entries are detected", None, True, _swapped, False, "a log with two entries swapped"),
+    ("a forged first entry is detected", None, True, _forged_start, False,
+     "a log whose first entry does not start from GENESIS"),
+]:
+    ex3.case(_name, hint=_hint, hidden=_hidden, observe=_observe_log(_change, _what),
+             judge=lambda got, _expected=_expected, _what=_what: _verdict(got[_what], _expected, _what))
 
 
 # --- exercise 4: the model card's missing sections ------------------------------------------------
@@ -242,46 +257,23 @@ ex4 = exercise(
 GIVEN_SECTIONS = ("Model details", "Intended use", "Data", "Lineage")
 
 
-def example_facts(seed: int = 0) -> dict:
-    """Facts for a model card, computed from a small seeded batch (the checks use a few seeds)."""
-    from shipml.governance.fairness import group_metrics
+def _facts(seed: int) -> dict:
+    from shipml.governance.model_card import example_facts
 
-    rng = np.random.default_rng(seed)
-    n = 400
-    y_true = (rng.random(n) < 0.08).astype(int)
-    y_pred = ((rng.random(n) < 0.1) | (y_true & (rng.random(n) < 0.6))).astype(int)
-    bands = rng.choice(["18-25", "26-40", "41-60", "61+"], n)
-    countries = rng.choice(["DE", "FR", "NL"], n)
-    return {
-        "name": f"fraud-lr-{seed}", "version": f"1.{seed}", "owner": "the fraud-model team",
-        "date": "2026-05-01",
-        "model_details": "A logistic regression on the course's generic encoding of card transactions.",
-        "intended_use": "Rank card transactions for review by a fraud analyst.",
-        "out_of_scope": "Decisions without a human review; credit decisions.",
-        "data": f"{n:,} synthetic card transactions, split by time.",
-        "metrics": {"PR-AUC": float(rng.uniform(0.2, 0.6)), "recall at 1% FPR": float(rng.uniform(0.3, 0.7))},
-        "group_results": {"age_band": group_metrics(y_true, y_pred, bands),
-                          "home_country": group_metrics(y_true, y_pred, countries)},
-        "limitations": [f"Trained on {n:,} synthetic transactions only.", "Per-group recall rests on few frauds."],
-        "ethical_considerations": ["A false alarm blocks a customer's card: the harm falls on them.",
-                                   "Age band is used for auditing, never as a feature."],
-        "lineage": {"training_data_hash": f"{seed:016x}", "code_version": "unknown", "params": {"C": 1.0},
-                    "who": "alice", "when": "2026-05-01T09:00:00+00:00"},
-    }
+    return example_facts(seed)
 
 
-def _card_problems(missing_sections, facts) -> tuple[list[str], str]:
+def _card_problems(part, facts) -> list[str]:
     from shipml.governance import model_card
 
-    part = missing_sections(facts)
     if not isinstance(part, str):
         raise WrongType(f"Expected Markdown text (a string) from missing_sections, got {kind_of(part)}.")
     card = model_card.render(facts, sections=GIVEN_SECTIONS) + "\n" + part
-    return model_card.check(card, facts), part
+    return model_card.check(card, facts)
 
 
-def _expect_complete(missing_sections, facts) -> None:
-    problems, _ = _card_problems(missing_sections, facts)
+def _expect_complete(part, facts) -> None:
+    problems = _card_problems(part, facts)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         raise Failure(f"The card is not complete: {problems[0]}{more}")
@@ -289,10 +281,15 @@ def _expect_complete(missing_sections, facts) -> None:
 
 @ex4.case("the four sections are there, none empty or a placeholder",
           hint="Write '## Metrics', '## Per-group results', '## Limitations', '## Ethical considerations'.")
-def _(missing_sections):
+def observe_sections(missing_sections):
+    return missing_sections(_facts(0))
+
+
+@observe_sections.judge
+def _(part):
     from shipml.governance import model_card
 
-    problems, part = _card_problems(missing_sections, example_facts(0))
+    problems = _card_problems(part, _facts(0))
     for title in ("Metrics", "Per-group results", "Limitations", "Ethical considerations"):
         expect(title in model_card.sections(part), f"Your text should hold the section '## {title}'.")
     about_sections = [p for p in problems if p.startswith("The section")]
@@ -302,14 +299,27 @@ def _(missing_sections):
 
 @ex4.case("every metric and per-group rate matches the facts",
           hint="Take every number from `facts`, written with `fmt`, never typed.")
-def _(missing_sections):
-    _expect_complete(missing_sections, example_facts(0))
+def observe_numbers(missing_sections):
+    return missing_sections(_facts(0))
+
+
+@observe_numbers.judge
+def _(part):
+    _expect_complete(part, _facts(0))
+
+
+_OTHER_SEEDS = (1, 2)
 
 
 @ex4.case("other facts give another, still complete card", hidden=True)
-def _(missing_sections):
-    for seed in (1, 2):
-        _expect_complete(missing_sections, example_facts(seed))
+def observe_other_facts(missing_sections):
+    return {seed: missing_sections(_facts(seed)) for seed in _OTHER_SEEDS}
+
+
+@observe_other_facts.judge
+def _(parts):
+    for seed in _OTHER_SEEDS:
+        _expect_complete(parts[seed], _facts(seed))
 
 
 # --- exercise 5: the ML Test Score -----------------------------------------------------------------
@@ -325,10 +335,9 @@ ex5 = exercise(
 )
 
 
-def _expect_scores(ml_test_score, marks: dict, what: str) -> None:
+def _expect_scores(got, marks: dict, what: str) -> None:
     from shipml.governance.ml_test_score import SECTIONS, score
 
-    got = ml_test_score(dict(marks))
     if not isinstance(got, dict):
         raise WrongType(f"Expected a dict of scores for {what}, got {kind_of(got)}.")
     want = score(marks)
@@ -337,29 +346,35 @@ def _expect_scores(ml_test_score, marks: dict, what: str) -> None:
         expect_number(got[key], want[key], tol=1e-9, what=f"the {key} score for {what}")
 
 
-@ex5.case("nothing done: every score is 0", hint="Start every section at 0.")
-def _(ml_test_score):
-    _expect_scores(ml_test_score, {}, "an empty self-assessment")
+def _nothing():
+    return [{}]
 
 
-@ex5.case("one strong section does not lift the final score", hint="The final score is the minimum, not the sum.")
-def _(ml_test_score):
-    marks = {f"data-{i}": 1 for i in range(1, 8)}
-    _expect_scores(ml_test_score, marks, "seven automated data tests and nothing else")
+def _data_only():
+    return [{f"data-{i}": 1 for i in range(1, 8)}]
 
 
-@ex5.case("half a point for a test done by hand", hint="0.5 counts as half a point; add, don't count tests.")
-def _(ml_test_score):
-    marks = {"data-1": 1, "data-2": 0.5, "model-5": 0.5, "model-6": 1, "infrastructure-1": 0.5,
-             "infrastructure-4": 1, "monitoring-2": 0.5, "monitoring-7": 0.5, "monitoring-1": 0}
-    _expect_scores(ml_test_score, marks, "a mixed self-assessment")
+def _mixed():
+    return [{"data-1": 1, "data-2": 0.5, "model-5": 0.5, "model-6": 1, "infrastructure-1": 0.5,
+             "infrastructure-4": 1, "monitoring-2": 0.5, "monitoring-7": 0.5, "monitoring-1": 0}]
 
 
-@ex5.case("random self-assessments", hidden=True)
-def _(ml_test_score):
+def _random_marks():
     from shipml.governance.ml_test_score import TESTS
 
     rng = np.random.default_rng(3)
-    for _ in range(5):
-        marks = {t: float(rng.choice([0, 0.5, 1])) for t in TESTS if rng.random() < 0.7}
-        _expect_scores(ml_test_score, marks, "a random self-assessment")
+    return [{t: float(rng.choice([0, 0.5, 1])) for t in TESTS if rng.random() < 0.7} for _ in range(5)]
+
+
+for _name, _hint, _hidden, _marks, _what in [
+    ("nothing done: every score is 0", "Start every section at 0.", False, _nothing, "an empty self-assessment"),
+    ("one strong section does not lift the final score", "The final score is the minimum, not the sum.", False,
+     _data_only, "seven automated data tests and nothing else"),
+    ("half a point for a test done by hand", "0.5 counts as half a point; add, don't count tests.", False, _mixed,
+     "a mixed self-assessment"),
+    ("random self-assessments", None, True, _random_marks, "a random self-assessment"),
+]:
+    ex5.case(_name, hint=_hint, hidden=_hidden,
+             observe=lambda fn, _marks=_marks: [fn(dict(marks)) for marks in _marks()],
+             judge=lambda got, _marks=_marks, _what=_what: [_expect_scores(g, m, _what)
+                                                              for g, m in zip(got, _marks(), strict=True)])

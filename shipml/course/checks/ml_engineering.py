@@ -5,20 +5,26 @@
     run("ch01-ex3", best_threshold)     # the learner's best_threshold(y_true, scores, cost_fp=..., ...)
     run("ch01-ex4", plot_cost_curve)    # the learner's plot_cost_curve(ax, y_true, scores, cost_fp=..., ...)
 
-Every case compares the learner's code with the reference in `shipml.evaluation.cost` on
-small data sets whose answers can be worked out by hand, and on seeded random
-ones. A transaction is flagged when its score is at least the threshold.
+Each case observes, then judges. The observers call the learner's code on
+small data sets whose answers can be worked out by hand (the expected costs
+below are written out), and on seeded random ones; ex4's observer draws on a
+fresh Axes and reads back what is on it (the lines' points, the markers, the
+horizontal lines, the legend, the axis labels) as plain data. The judges
+compare with those hand-worked numbers, and on the random batches with the
+reference the chapter shows, `shipml.evaluation.cost` (`expected_cost`,
+`cost_curve`). A transaction is flagged when its score is at least the
+threshold.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
-import numbers
 
 import numpy as np
 
+from shipml.course.checks import Failure, WrongType, exercise, expect, expect_number, plain, to_number
 from shipml.evaluation import cost
-from shipml.course.checks import Failure, WrongType, exercise, expect, expect_number, kind_of
 
 # A hand-worked example: fraud scored 0.9 and 0.3, legitimate scored 0.8 and 0.1.
 Y = np.array([1, 0, 1, 0])
@@ -26,30 +32,20 @@ SCORES = np.array([0.9, 0.8, 0.3, 0.1])
 AMOUNTS = np.array([100.0, 50.0, 200.0, 20.0])
 
 
+@functools.lru_cache(maxsize=None)
 def _random_batch(seed: int, n: int = 500):
     """Labels, scores (rounded, so that ties and scores equal to a threshold occur) and amounts."""
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < 0.08).astype(int)
     scores = np.round(np.clip(0.35 * y + 0.65 * rng.random(n), 0.0, 1.0), 2)
     amounts = np.round(rng.lognormal(3.5, 1.0, n), 2)
+    for array in (y, scores, amounts):
+        array.flags.writeable = False  # cached: shared by every observer and judge
     return y, scores, amounts
 
 
-def _number(value, what: str) -> float:
-    """value as a float, or WrongType ('Expected a number for …, got a list.')."""
-    if not isinstance(value, bool):
-        if isinstance(value, numbers.Real):
-            return float(value)
-        if getattr(value, "shape", None) == ():  # a 0-d array
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                pass
-    raise WrongType(f"Expected a number for {what}, got {kind_of(value)}.")
-
-
 def _expect_parameters(fn, names: list[str]) -> None:
-    """Fail with a sentence unless fn accepts every parameter in names by keyword."""
+    """Fail with a sentence unless fn accepts every parameter in names by keyword (run by an observer)."""
     try:
         parameters = inspect.signature(fn).parameters
     except (TypeError, ValueError):
@@ -81,98 +77,100 @@ ex2 = exercise(
 _EX2_PARAMETERS = ["y_true", "scores", "threshold", "cost_fp", "cost_fn_fraction", "amounts"]
 
 
-def _expect_cost(expected_cost, y, scores, threshold, cost_fp, cost_fn_fraction, amounts, what):
+def _cost_of(expected_cost, y, scores, threshold, cost_fp, cost_fn_fraction, amounts):
+    """Observe: the learner's expected cost on one fixed input."""
     _expect_parameters(expected_cost, _EX2_PARAMETERS)
-    got = expected_cost(
-        np.asarray(y), np.asarray(scores), threshold,
+    return expected_cost(
+        np.array(y), np.array(scores), threshold,
         cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction,
-        amounts=None if amounts is None else np.asarray(amounts),
+        amounts=None if amounts is None else np.array(amounts),
     )
-    want = cost.expected_cost(y, scores, threshold, cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction, amounts=amounts)
-    expect_number(got, want, tol=1e-6, rtol=1e-9, what=what)
 
 
-@ex2.case(
+def _cost_case(name, hint, calls, hidden=False):
+    """A case over several calls: `calls` is a list of (inputs, expected cost, what)."""
+
+    def observe(expected_cost):
+        return [_cost_of(expected_cost, *inputs) for inputs, _, _ in calls]
+
+    def judge(got):
+        for seen, (_, want, what) in zip(got, calls):
+            expect_number(seen, want, tol=1e-6, rtol=1e-9, what=what)
+
+    ex2.case(name, hint=hint, hidden=hidden, observe=observe, judge=judge)
+
+
+# (y, scores, threshold, cost_fp, cost_fn_fraction, amounts); the costs are worked out by hand.
+_cost_case(
     "a hand-worked example: one fraud of 200 EUR missed, one false alarm",
-    hint="At threshold 0.5 the scores 0.9 and 0.8 are flagged: 0.8 is a false alarm, the fraud scored 0.3 is missed.",
+    "At threshold 0.5 the scores 0.9 and 0.8 are flagged: 0.8 is a false alarm, the fraud scored 0.3 is missed.",
+    [((Y, SCORES, 0.5, 5.0, 1.0, AMOUNTS), 5.0 + 200.0, "the cost at threshold 0.5")],
 )
-def _(expected_cost):
-    _expect_cost(expected_cost, Y, SCORES, 0.5, 5.0, 1.0, AMOUNTS, "the cost at threshold 0.5")
-
-
-@ex2.case(
+_cost_case(
     "a score equal to the threshold is flagged",
-    hint="Use `scores >= threshold`, not `>`: at threshold 0.3 the fraud scored 0.3 is caught.",
+    "Use `scores >= threshold`, not `>`: at threshold 0.3 the fraud scored 0.3 is caught.",
+    [((Y, SCORES, 0.3, 5.0, 1.0, AMOUNTS), 5.0, "the cost at threshold 0.3")],
 )
-def _(expected_cost):
-    _expect_cost(expected_cost, Y, SCORES, 0.3, 5.0, 1.0, AMOUNTS, "the cost at threshold 0.3")
-
-
-@ex2.case(
+_cost_case(
     "threshold 0 flags every transaction: only the false alarms cost",
-    hint="At threshold 0 every fraud is caught, and every legitimate transaction is a false alarm.",
+    "At threshold 0 every fraud is caught, and every legitimate transaction is a false alarm.",
+    [((Y, SCORES, 0.0, 5.0, 1.0, AMOUNTS), 2 * 5.0, "the cost at threshold 0")],
 )
-def _(expected_cost):
-    _expect_cost(expected_cost, Y, SCORES, 0.0, 5.0, 1.0, AMOUNTS, "the cost at threshold 0")
-
-
-@ex2.case(
+_cost_case(
     "threshold 1 flags only scores of exactly 1",
-    hint="At threshold 1 nothing scored below 1 is flagged, so every fraud scored below 1 is missed.",
+    "At threshold 1 nothing scored below 1 is flagged, so every fraud scored below 1 is missed.",
+    [((Y, SCORES, 1.0, 5.0, 1.0, AMOUNTS), 100.0 + 200.0, "the cost at threshold 1"),
+     (([1, 0, 1], [1.0, 1.0, 0.2], 1.0, 5.0, 1.0, [30.0, 40.0, 50.0]), 5.0 + 50.0,
+      "the cost at threshold 1 with scores of exactly 1")],
 )
-def _(expected_cost):
-    _expect_cost(expected_cost, Y, SCORES, 1.0, 5.0, 1.0, AMOUNTS, "the cost at threshold 1")
-    _expect_cost(expected_cost, [1, 0, 1], [1.0, 1.0, 0.2], 1.0, 5.0, 1.0, [30.0, 40.0, 50.0],
-                 "the cost at threshold 1 with scores of exactly 1")
-
-
-@ex2.case(
+_cost_case(
     "no fraud in the data: only the false alarms cost",
-    hint="With no fraud there is nothing to miss; each flagged transaction costs cost_fp.",
+    "With no fraud there is nothing to miss; each flagged transaction costs cost_fp.",
+    [(([0, 0, 0, 0], [0.9, 0.6, 0.4, 0.1], 0.5, 3.0, 1.0, [10.0, 20.0, 30.0, 40.0]), 2 * 3.0,
+      "the cost when no transaction is fraud")],
 )
-def _(expected_cost):
-    _expect_cost(expected_cost, [0, 0, 0, 0], [0.9, 0.6, 0.4, 0.1], 0.5, 3.0, 1.0, [10.0, 20.0, 30.0, 40.0],
-                 "the cost when no transaction is fraud")
-
-
-@ex2.case(
+_cost_case(
     "every transaction is fraud: only the missed fraud costs",
-    hint="With only fraud there are no false alarms; each fraud scored below the threshold costs its amount.",
+    "With only fraud there are no false alarms; each fraud scored below the threshold costs its amount.",
+    [(([1, 1, 1], [0.9, 0.5, 0.1], 0.5, 3.0, 1.0, [10.0, 20.0, 30.0]), 30.0,
+      "the cost when every transaction is fraud")],
 )
-def _(expected_cost):
-    _expect_cost(expected_cost, [1, 1, 1], [0.9, 0.5, 0.1], 0.5, 3.0, 1.0, [10.0, 20.0, 30.0],
-                 "the cost when every transaction is fraud")
-
-
-@ex2.case(
+_cost_case(
     "without amounts each missed fraud costs one unit",
-    hint="When amounts is None, count each missed fraud as 1 (times cost_fn_fraction).",
+    "When amounts is None, count each missed fraud as 1 (times cost_fn_fraction).",
+    [((Y, SCORES, 0.95, 5.0, 1.0, None), 2.0, "the cost without amounts")],
 )
-def _(expected_cost):
-    _expect_cost(expected_cost, Y, SCORES, 0.95, 5.0, 1.0, None, "the cost without amounts")
-
-
-@ex2.case(
+_cost_case(
     "cost_fn_fraction scales what a missed fraud costs",
-    hint="A missed fraud costs `cost_fn_fraction * amount`: with 0.25 only a quarter of the amount is lost.",
+    "A missed fraud costs `cost_fn_fraction * amount`: with 0.25 only a quarter of the amount is lost.",
+    [((Y, SCORES, 0.5, 5.0, 0.25, AMOUNTS), 5.0 + 0.25 * 200.0, "the cost with cost_fn_fraction=0.25")],
 )
-def _(expected_cost):
-    _expect_cost(expected_cost, Y, SCORES, 0.5, 5.0, 0.25, AMOUNTS, "the cost with cost_fn_fraction=0.25")
 
 
-@ex2.case("agrees with the reference on random batches at many thresholds", hidden=True)
-def _(expected_cost):
+def _random_cost_calls():
+    """Random batches at many thresholds, priced by the reference `shipml.evaluation.cost.expected_cost`."""
+    calls = []
     for seed in range(3):
         y, scores, amounts = _random_batch(seed)
         for threshold in (0.0, 0.13, 0.5, 0.77, 1.0, float(scores[0])):
-            _expect_cost(expected_cost, y, scores, threshold, 4.0, 0.8, amounts,
-                         f"the cost of random batch {seed} at threshold {threshold:g}")
+            want = cost.expected_cost(y, scores, threshold, cost_fp=4.0, cost_fn_fraction=0.8, amounts=amounts)
+            calls.append(((y, scores, threshold, 4.0, 0.8, amounts), want,
+                          f"the cost of random batch {seed} at threshold {threshold:g}"))
+    return calls
+
+
+_cost_case("agrees with the reference on random batches at many thresholds", None, _random_cost_calls(),
+           hidden=True)
 
 
 @ex2.case("accepts plain Python lists", hidden=True)
-def _(expected_cost):
+def _observe_lists(expected_cost):
     _expect_parameters(expected_cost, _EX2_PARAMETERS)
-    got = expected_cost(list(Y), list(SCORES), 0.5, cost_fp=5.0, cost_fn_fraction=1.0, amounts=list(AMOUNTS))
+    return expected_cost(list(Y), list(SCORES), 0.5, cost_fp=5.0, cost_fn_fraction=1.0, amounts=list(AMOUNTS))
+
+
+@_observe_lists.judge
+def _(got):
     expect_number(got, 205.0, tol=1e-6, what="the cost when the inputs are lists")
 
 
@@ -192,70 +190,84 @@ ex3 = exercise(
 _EX3_PARAMETERS = ["y_true", "scores", "cost_fp", "cost_fn_fraction", "amounts", "thresholds"]
 
 
-def _expect_best(best_threshold, y, scores, cost_fp, cost_fn_fraction, amounts, what, thresholds=None):
+def _best_of(best_threshold, y, scores, cost_fp, cost_fn_fraction, amounts, thresholds=None):
+    """Observe: the learner's threshold on one fixed input."""
+    grid = cost.THRESHOLDS if thresholds is None else np.asarray(thresholds, dtype=float)
+    _expect_parameters(best_threshold, _EX3_PARAMETERS)
+    return best_threshold(np.array(y), np.array(scores), thresholds=np.array(grid), cost_fp=cost_fp,
+                          cost_fn_fraction=cost_fn_fraction, amounts=np.array(amounts))
+
+
+def _judge_best(got, y, scores, cost_fp, cost_fn_fraction, amounts, what, thresholds=None) -> float:
+    """Judge: the threshold is in [0, 1] and costs no more than the lowest cost on the grid (the reference)."""
     grid = cost.THRESHOLDS if thresholds is None else np.asarray(thresholds, dtype=float)
     kwargs = dict(cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction, amounts=amounts)
-    _expect_parameters(best_threshold, _EX3_PARAMETERS)
-    got = _number(best_threshold(np.asarray(y), np.asarray(scores), thresholds=grid, **kwargs), f"the threshold {what}")
-    expect(0.0 <= got <= 1.0, f"The threshold {what} should be between 0 and 1, yours is {got:g}.")
+    value = to_number(got, f"the threshold {what}")
+    expect(0.0 <= value <= 1.0, f"The threshold {what} should be between 0 and 1, yours is {value:g}.")
     lowest = float(cost.cost_curve(y, scores, grid, **kwargs)["cost"].min())
-    yours = cost.expected_cost(y, scores, got, **kwargs)
+    yours = cost.expected_cost(y, scores, value, **kwargs)
     if yours > lowest + max(1e-6, 1e-9 * lowest):
         raise Failure(
-            f"Your threshold {what} is {got:g} and costs {yours:,.2f}; the best threshold costs {lowest:,.2f}."
+            f"Your threshold {what} is {value:g} and costs {yours:,.2f}; the best threshold costs {lowest:,.2f}."
         )
-    return got
+    return value
 
 
-@ex3.case(
+def _best_case(name, hint, problems, hidden=False):
+    """A case over several problems: (y, scores, cost_fp, cost_fn_fraction, amounts, what)."""
+
+    def observe(best_threshold):
+        return [_best_of(best_threshold, *problem[:5]) for problem in problems]
+
+    def judge(got):
+        for seen, problem in zip(got, problems):
+            _judge_best(seen, *problem)
+
+    ex3.case(name, hint=hint, hidden=hidden, observe=observe, judge=judge)
+
+
+_best_case(
     "a hand-worked example: one false alarm is cheaper than a missed fraud",
-    hint="A threshold just above 0.1 flags 0.9, 0.8 and 0.3: one false alarm (5 EUR) and no missed fraud.",
+    "A threshold just above 0.1 flags 0.9, 0.8 and 0.3: one false alarm (5 EUR) and no missed fraud.",
+    [(Y, SCORES, 5.0, 1.0, AMOUNTS, "for the hand-worked example")],
 )
-def _(best_threshold):
-    _expect_best(best_threshold, Y, SCORES, 5.0, 1.0, AMOUNTS, "for the hand-worked example")
-
-
-@ex3.case(
+_best_case(
     "free false alarms: flagging everything is best",
-    hint="When cost_fp is 0 nothing is lost by flagging every transaction.",
+    "When cost_fp is 0 nothing is lost by flagging every transaction.",
+    [(Y, SCORES, 0.0, 1.0, AMOUNTS, "when false alarms cost nothing")],
 )
-def _(best_threshold):
-    _expect_best(best_threshold, Y, SCORES, 0.0, 1.0, AMOUNTS, "when false alarms cost nothing")
-
-
-@ex3.case(
+_best_case(
     "free fraud: flagging no legitimate transaction is best",
-    hint="When cost_fn_fraction is 0 a missed fraud costs nothing, so every false alarm is a pure loss.",
+    "When cost_fn_fraction is 0 a missed fraud costs nothing, so every false alarm is a pure loss.",
+    [(Y, SCORES, 5.0, 0.0, AMOUNTS, "when missed fraud costs nothing")],
 )
-def _(best_threshold):
-    _expect_best(best_threshold, Y, SCORES, 5.0, 0.0, AMOUNTS, "when missed fraud costs nothing")
+
+_GIVEN = (0.2, 0.6)
 
 
-@ex3.case(
-    "uses the thresholds it is given",
-    hint="Search the `thresholds` argument, not a grid of your own.",
-)
-def _(best_threshold):
-    got = _expect_best(best_threshold, Y, SCORES, 5.0, 1.0, AMOUNTS, "from the thresholds [0.2, 0.6]", [0.2, 0.6])
-    expect(got in (0.2, 0.6), f"The threshold should be one of the thresholds given, 0.2 or 0.6; yours is {got:g}.")
+@ex3.case("uses the thresholds it is given", hint="Search the `thresholds` argument, not a grid of your own.")
+def _observe_given(best_threshold):
+    return _best_of(best_threshold, Y, SCORES, 5.0, 1.0, AMOUNTS, list(_GIVEN))
 
 
-@ex3.case(
+@_observe_given.judge
+def _(got):
+    value = _judge_best(got, Y, SCORES, 5.0, 1.0, AMOUNTS, "from the thresholds [0.2, 0.6]", list(_GIVEN))
+    expect(value in _GIVEN, f"The threshold should be one of the thresholds given, 0.2 or 0.6; yours is {value:g}.")
+
+
+_best_case(
     "a random batch with amounts",
-    hint="Compare costs in EUR, with the amounts: a threshold that is best for counts is not best for euros.",
+    "Compare costs in EUR, with the amounts: a threshold that is best for counts is not best for euros.",
+    [(_random_batch(0)[0], _random_batch(0)[1], 5.0, 1.0, _random_batch(0)[2], "for a random batch")],
 )
-def _(best_threshold):
-    y, scores, amounts = _random_batch(0)
-    _expect_best(best_threshold, y, scores, 5.0, 1.0, amounts, "for a random batch")
-
-
-@ex3.case("random batches at several costs", hidden=True)
-def _(best_threshold):
-    for seed in range(3):
-        y, scores, amounts = _random_batch(10 + seed, n=800)
-        for cost_fp, fraction in ((1.0, 1.0), (10.0, 0.5), (60.0, 1.0)):
-            _expect_best(best_threshold, y, scores, cost_fp, fraction, amounts,
-                         f"for random batch {seed} with cost_fp={cost_fp:g}, cost_fn_fraction={fraction:g}")
+_best_case(
+    "random batches at several costs", None,
+    [(*_random_batch(10 + seed, n=800)[:2], cost_fp, fraction, _random_batch(10 + seed, n=800)[2],
+      f"for random batch {seed} with cost_fp={cost_fp:g}, cost_fn_fraction={fraction:g}")
+     for seed in range(3) for cost_fp, fraction in ((1.0, 1.0), (10.0, 0.5), (60.0, 1.0))],
+    hidden=True,
+)
 
 
 # --- exercise 4: the cost curve, drawn ---------------------------------------------------------
@@ -275,65 +287,104 @@ ex4 = exercise(
 
 _EX4_PARAMETERS = ["ax", "y_true", "scores", "cost_fp", "cost_fn_fraction", "amounts", "baselines"]
 _EX4_BASELINES = {"no model": 700.0, "rule": 310.0}
+_EX4_COSTS = dict(cost_fp=8.0, cost_fn_fraction=1.0)
+_EX4_SEED, _EX4_ROWS = 3, 400
 
 
-def _drawn(plot_cost_curve, seed: int = 3):
-    """Call the learner's function on a fresh Axes; return (ax, returned threshold, data, kwargs)."""
+def _ex4_problem():
+    """The fixed input of every ex4 case: labels, scores and the cost keyword arguments (amounts included)."""
+    y, scores, amounts = _random_batch(_EX4_SEED, n=_EX4_ROWS)
+    return y, scores, dict(_EX4_COSTS, amounts=amounts)
+
+
+def _xy(x, y) -> np.ndarray:
+    """(n, 2) float points of a line's data, or an empty (0, 2) array when they are not numbers."""
+    try:
+        points = np.column_stack([np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()])
+    except (TypeError, ValueError):
+        return np.empty((0, 2))
+    return points
+
+
+def _plain_or_repr(value):
+    """value as plain data when it can be, else its repr (a judge reports it, never calls it)."""
+    if getattr(value, "shape", None) == () and hasattr(value, "__float__"):  # a 0-d array or tensor
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    try:
+        return plain(value)
+    except WrongType:
+        return repr(value)
+
+
+def _drawing(plot_cost_curve) -> dict:
+    """Observe: call the learner's function on a fresh Axes, then read back what it drew as plain data.
+
+    {"returned": what the function returned (plain data, or a description),
+     "lines": [{"points": (n, 2) array, "label": str}, ...]         (ax.plot, ax.axhline, ax.axvline)
+     "markers": [(n, 2) array, ...]                                  (ax.scatter)
+     "segments": [[(k, 2) array, ...], ...]                          (ax.hlines, ax.vlines)
+     "texts": [str, ...]  (the legend's entries, then ax.text)       "xlabel": str, "ylabel": str}
+    """
+    from matplotlib.collections import LineCollection, PathCollection
     from matplotlib.figure import Figure
 
-    y, scores, amounts = _random_batch(seed, n=400)
-    kwargs = dict(cost_fp=8.0, cost_fn_fraction=1.0, amounts=amounts)
+    y, scores, kwargs = _ex4_problem()
     ax = Figure().subplots()
     _expect_parameters(plot_cost_curve, _EX4_PARAMETERS)
-    returned = plot_cost_curve(ax, y, scores, baselines=dict(_EX4_BASELINES), **kwargs)
-    return ax, returned, (y, scores), kwargs
+    returned = plot_cost_curve(ax, np.array(y), np.array(scores), baselines=dict(_EX4_BASELINES),
+                               cost_fp=kwargs["cost_fp"], cost_fn_fraction=kwargs["cost_fn_fraction"],
+                               amounts=np.array(kwargs["amounts"]))
+    legend = ax.get_legend()
+    return {
+        "returned": _plain_or_repr(returned),
+        "lines": [{"points": _xy(line.get_xdata(orig=True), line.get_ydata(orig=True)),
+                   "label": str(line.get_label())} for line in ax.get_lines()],
+        "markers": [np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2)
+                    for c in ax.collections if isinstance(c, PathCollection)],
+        "segments": [[np.asarray(seg, dtype=float).reshape(-1, 2) for seg in c.get_segments()]
+                     for c in ax.collections if isinstance(c, LineCollection)],
+        "texts": [t.get_text() for t in (legend.get_texts() if legend else [])] + [t.get_text() for t in ax.texts],
+        "xlabel": ax.get_xlabel(),
+        "ylabel": ax.get_ylabel(),
+    }
 
 
-def _points(artist) -> np.ndarray:
-    """The (x, y) data points of a line or a scatter, as an (n, 2) array (empty for other artists)."""
-    from matplotlib.collections import PathCollection
-    from matplotlib.lines import Line2D
-
-    if isinstance(artist, Line2D):
-        x, y = artist.get_xdata(orig=True), artist.get_ydata(orig=True)
-        try:
-            return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
-        except (TypeError, ValueError):
-            return np.empty((0, 2))
-    if isinstance(artist, PathCollection):
-        return np.asarray(artist.get_offsets(), dtype=float).reshape(-1, 2)
-    return np.empty((0, 2))
-
-
-def _curve_lines(ax, y, scores, kwargs):
-    """The lines on ax that follow the true cost curve at 20 or more thresholds."""
+def _curve_lines(drawing) -> list[int]:
+    """Judge: the positions of the lines that follow the true cost curve at 20 or more thresholds."""
+    y, scores, kwargs = _ex4_problem()
     found = []
-    for line in ax.get_lines():
-        points = _points(line)
+    for i, line in enumerate(drawing["lines"]):
+        points = np.asarray(line["points"], dtype=float).reshape(-1, 2)
         inside = points[(points[:, 0] >= 0) & (points[:, 0] <= 1)] if len(points) else points
         if len(inside) < 20 or np.isnan(inside).any():
             continue
         want = cost.cost_curve(y, scores, inside[:, 0], **kwargs)["cost"].to_numpy()
         if np.allclose(inside[:, 1], want, rtol=1e-6, atol=1e-6):
-            found.append(line)
+            found.append(i)
     return found
 
 
-def _texts(ax) -> str:
-    legend = ax.get_legend()
-    parts = [t.get_text() for t in (legend.get_texts() if legend else [])]
-    parts += [t.get_text() for t in ax.texts]
-    return " ".join(parts).lower()
+def _lowest_cost() -> float:
+    y, scores, kwargs = _ex4_problem()
+    return float(cost.cost_curve(y, scores, **kwargs)["cost"].min())
 
 
 @ex4.case(
     "returns the threshold with the lowest cost",
     hint="Return the threshold you mark, as a number: `return best`.",
 )
-def _(plot_cost_curve):
-    _, returned, (y, scores), kwargs = _drawn(plot_cost_curve)
-    got = _number(returned, "the threshold your function returns")
-    lowest = float(cost.cost_curve(y, scores, **kwargs)["cost"].min())
+def _observe_returned(plot_cost_curve):
+    return _drawing(plot_cost_curve)["returned"]
+
+
+@_observe_returned.judge
+def _(returned):
+    got = to_number(returned, "the threshold your function returns")
+    y, scores, kwargs = _ex4_problem()
+    lowest = _lowest_cost()
     yours = cost.expected_cost(y, scores, min(max(got, 0.0), 1.0), **kwargs)
     expect(
         0.0 <= got <= 1.0 and yours <= lowest + 1e-6,
@@ -345,10 +396,14 @@ def _(plot_cost_curve):
     "draws the cost curve in EUR over the thresholds",
     hint="Plot the cost (y) against the threshold (x) at each threshold of THRESHOLDS, with the amounts.",
 )
-def _(plot_cost_curve):
-    ax, _, (y, scores), kwargs = _drawn(plot_cost_curve)
+def _observe_curve(plot_cost_curve):
+    return {"lines": _drawing(plot_cost_curve)["lines"]}
+
+
+@_observe_curve.judge
+def _(drawing):
     expect(
-        _curve_lines(ax, y, scores, kwargs),
+        _curve_lines(drawing),
         "No line on the axes follows the expected cost at 20 or more thresholds: plot the cost in EUR "
         "(y) against the threshold (x), with ax.plot.",
     )
@@ -358,14 +413,23 @@ def _(plot_cost_curve):
     "marks the lowest point of the curve",
     hint="Add a marker at (best threshold, lowest cost): `ax.plot([best], [lowest], 'o')` or `ax.scatter`.",
 )
-def _(plot_cost_curve):
-    ax, returned, (y, scores), kwargs = _drawn(plot_cost_curve)
-    curves = _curve_lines(ax, y, scores, kwargs)
-    lowest = float(cost.cost_curve(y, scores, **kwargs)["cost"].min())
+def _observe_marker(plot_cost_curve):
+    drawing = _drawing(plot_cost_curve)
+    return {key: drawing[key] for key in ("returned", "lines", "markers")}
+
+
+@_observe_marker.judge
+def _(drawing):
+    y, scores, kwargs = _ex4_problem()
+    curves = set(_curve_lines(drawing))
+    lowest = _lowest_cost()
+    returned = drawing["returned"]
+    candidates = [np.asarray(line["points"], dtype=float).reshape(-1, 2)
+                  for i, line in enumerate(drawing["lines"]) if i not in curves]
+    candidates += [np.asarray(points, dtype=float).reshape(-1, 2) for points in drawing["markers"]]
     marked = False
-    for artist in [*ax.get_lines(), *ax.collections]:
-        points = _points(artist)
-        if artist in curves or not len(points):
+    for points in candidates:
+        if not len(points):
             continue
         # A marker at (best threshold, lowest cost): any point on the curve's lowest plateau.
         for x, c in points:
@@ -373,7 +437,8 @@ def _(plot_cost_curve):
                 marked |= cost.expected_cost(y, scores, float(x), **kwargs) <= lowest + 1e-6
         # Or a vertical line at the threshold the function returns (ax.axvline).
         xs = points[:, 0]
-        if isinstance(returned, numbers.Real) and len(xs) >= 2 and np.allclose(xs, float(returned), atol=1e-9):
+        if (isinstance(returned, (int, float)) and not isinstance(returned, bool) and len(xs) >= 2
+                and np.allclose(xs, float(returned), atol=1e-9)):
             marked = True
     expect(marked, "The lowest point of the curve is not marked: add a marker at (best threshold, lowest cost).")
 
@@ -382,19 +447,24 @@ def _(plot_cost_curve):
     "draws each baseline as a labelled horizontal line",
     hint="For each name and cost in `baselines`: `ax.axhline(cost, linestyle='--', label=name)`, then `ax.legend()`.",
 )
-def _(plot_cost_curve):
-    from matplotlib.collections import LineCollection
+def _observe_baselines(plot_cost_curve):
+    drawing = _drawing(plot_cost_curve)
+    return {key: drawing[key] for key in ("lines", "segments", "texts")}
 
-    ax, _, _, _ = _drawn(plot_cost_curve)
+
+@_observe_baselines.judge
+def _(drawing):
     levels = []
-    for line in ax.get_lines():
-        points = _points(line)
+    for line in drawing["lines"]:
+        points = np.asarray(line["points"], dtype=float).reshape(-1, 2)
         if len(points) and np.allclose(points[:, 1], points[0, 1]):
             levels.append(points[0, 1])
-    for collection in ax.collections:  # ax.hlines
-        if isinstance(collection, LineCollection):
-            levels += [seg[0][1] for seg in collection.get_segments() if len(seg) and np.allclose(seg[:, 1], seg[0][1])]
-    texts = _texts(ax)
+    for segments in drawing["segments"]:  # ax.hlines
+        for seg in segments:
+            seg = np.asarray(seg, dtype=float).reshape(-1, 2)
+            if len(seg) and np.allclose(seg[:, 1], seg[0][1]):
+                levels.append(seg[0][1])
+    texts = " ".join(str(t) for t in drawing["texts"]).lower()
     for name, value in _EX4_BASELINES.items():
         expect(
             any(abs(level - value) < 1e-6 for level in levels),
@@ -407,8 +477,13 @@ def _(plot_cost_curve):
     "labels both axes, with the unit of the cost",
     hint="`ax.set_xlabel('threshold')` and `ax.set_ylabel('expected cost (EUR)')` (on `ax`, not on plt).",
 )
-def _(plot_cost_curve):
-    ax, _, _, _ = _drawn(plot_cost_curve)
-    expect("threshold" in ax.get_xlabel().lower(), "The x axis should be labelled with the word 'threshold'.")
-    ylabel = ax.get_ylabel()
+def _observe_labels(plot_cost_curve):
+    drawing = _drawing(plot_cost_curve)
+    return {"xlabel": drawing["xlabel"], "ylabel": drawing["ylabel"]}
+
+
+@_observe_labels.judge
+def _(labels):
+    expect("threshold" in labels["xlabel"].lower(), "The x axis should be labelled with the word 'threshold'.")
+    ylabel = labels["ylabel"]
     expect("eur" in ylabel.lower() or "€" in ylabel, "The y axis should be labelled with the cost's unit, EUR.")

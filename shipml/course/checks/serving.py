@@ -12,6 +12,14 @@ requests; /ready is asked before and after the model loads; the parity
 function is given a faithful server and a skewed one. The model behind these
 apps is a tiny untrained FraudMLP with an encoder fitted on a few thousand
 rows, made once (no training, well under a second).
+
+What each case observes is plain data: the status codes (and error messages)
+the app answered with your schema or /ready, the number your parity function
+returned, the dict of percentiles. The judges compare them with what the
+course expects: for parity, the gap the check measures itself between the
+skewed server and the model; for percentiles,
+`shipml.performance.latency.percentiles` (linear interpolation, as
+np.percentile) or the nearest rank. The example and malformed requests live in `shipml.serving.requests`.
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ import threading
 
 import numpy as np
 
-from shipml.course.checks import Failure, NotAttempted, WrongType, exercise, expect, expect_number
+from shipml.course.checks import NotAttempted, WrongType, exercise, expect, expect_number, kind_of, to_number
+from shipml.serving.requests import GOOD, bad_requests, send
 
 # --- a small artifact and apps around it -------------------------------------------------------
 
@@ -70,39 +79,6 @@ def _wait_ready(client, timeout_s=3.0):
 
 # --- exercise 2: the request schema -----------------------------------------------------------
 
-GOOD = {"amount": 42.5, "merchant_category": "grocery", "country": "DE", "channel": "card_present",
-        "device": "chip", "hour": 14, "account_age_days": 900, "home_country": "DE"}
-
-
-def bad_requests() -> dict:
-    """The table of malformed requests: name -> (body as JSON data or raw text, what is wrong)."""
-    missing = {k: v for k, v in GOOD.items() if k != "amount"}
-    return {
-        "missing field": (missing, "amount is missing"),
-        "wrong type": ({**GOOD, "amount": "lots"}, "amount is text"),
-        "negative amount": ({**GOOD, "amount": -10.0}, "amount below zero"),
-        "zero amount": ({**GOOD, "amount": 0}, "amount of zero"),
-        "unknown category": ({**GOOD, "merchant_category": "gambling"}, "a merchant category the model never saw"),
-        "unknown country": ({**GOOD, "country": "XX"}, "a country code that does not exist"),
-        "hour out of range": ({**GOOD, "hour": 24}, "hour 24"),
-        "negative account age": ({**GOOD, "account_age_days": -1}, "account age below zero"),
-        "extra field": ({**GOOD, "is_fraud": 0}, "a field the API does not have (the label!)"),
-        "empty body": (None, "no body at all"),
-        "invalid JSON": ("{amount: 12", "text that is not JSON"),
-        "huge batch": ({"transactions": [GOOD] * 1001}, "a batch over the 1,000-row limit"),
-    }
-
-
-def send(client, body):
-    """POST one row of the table: to /predict/batch for a batch, else to /predict."""
-    if isinstance(body, dict) and "transactions" in body:
-        return client.post("/predict/batch", json=body)
-    if isinstance(body, str):
-        return client.post("/predict", content=body, headers={"content-type": "application/json"})
-    if body is None:
-        return client.post("/predict")
-    return client.post("/predict", json=body)
-
 
 def _schema_client(schema):
     from pydantic import BaseModel
@@ -133,36 +109,63 @@ ex2 = exercise(
 )
 
 
+_GOOD_BODIES = {
+    "the example request": GOOD,
+    "hour 0, the smallest amount, a new account": {**GOOD, "hour": 0, "amount": 0.01, "account_age_days": 0},
+    "hour 23, online, from the US": {**GOOD, "hour": 23, "channel": "online", "device": "web", "country": "US"},
+    "a whole-number amount": {**GOOD, "amount": 12},
+}
+
+
+def _answer(response) -> tuple[int, str | None]:
+    """(status code, the message of an error body or None): what the checks need of a response."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    message = body.get("message") if isinstance(body, dict) else None
+    return int(response.status_code), (str(message) if message else None)
+
+
 @ex2.case("accepts good requests, edge values included",
           hint="A good request must get 200: check the types (hour is an int, amount a float) and the field names.")
-def _(schema):
+def observe_good(schema):
     with _schema_client(schema) as client:
         _wait_ready(client)
-        for body in (GOOD, {**GOOD, "hour": 0, "amount": 0.01, "account_age_days": 0},
-                     {**GOOD, "hour": 23, "channel": "online", "device": "web", "country": "US"},
-                     {**GOOD, "amount": 12}):
-            response = send(client, body)
-            expect(response.status_code == 200,
-                   f"A valid request got {response.status_code}, not 200: {response.text[:200]}.")
-        response = send(client, {"transactions": [GOOD, {**GOOD, "hour": 3}]})
-        expect(response.status_code == 200, f"A valid batch got {response.status_code}: {response.text[:200]}.")
+        seen = {name: send(client, body) for name, body in _GOOD_BODIES.items()}
+        seen["a batch of two"] = send(client, {"transactions": [GOOD, {**GOOD, "hour": 3}]})
+        return {name: (int(r.status_code), r.text[:200]) for name, r in seen.items()}
+
+
+@observe_good.judge
+def _(got):
+    for name, (status, text) in got.items():
+        if name == "a batch of two":
+            expect(status == 200, f"A valid batch got {status}: {text}.")
+        else:
+            expect(status == 200, f"A valid request got {status}, not 200: {text}.")
 
 
 @ex2.case("refuses every malformed request with 422 and a message, and keeps serving",
           hint="Each row of `bad_requests()` must be refused: which one got 200 says which rule is missing.")
-def _(schema):
+def observe_bad(schema):
     with _schema_client(schema) as client:
         _wait_ready(client)
-        accepted = []
-        for name, (body, what) in bad_requests().items():
-            response = send(client, body)
-            if response.status_code == 200:
-                accepted.append(f"{name} ({what})")
-            else:
-                expect(400 <= response.status_code < 500 and response.json().get("message"),
-                       f"The {name} request got {response.status_code} without a message.")
-        expect(not accepted, f"Your schema accepts malformed requests: {'; '.join(accepted)}.")
-        expect(client.get("/health").status_code == 200, "/health stopped answering after the bad requests.")
+        answers = {name: _answer(send(client, body)) for name, (body, _) in bad_requests().items()}
+        return {"requests": answers, "/health": int(client.get("/health").status_code)}
+
+
+@observe_bad.judge
+def _(got):
+    accepted = []
+    for name, (_, what) in bad_requests().items():
+        status, message = got["requests"][name]
+        if status == 200:
+            accepted.append(f"{name} ({what})")
+        else:
+            expect(400 <= status < 500 and message, f"The {name} request got {status} without a message.")
+    expect(not accepted, f"Your schema accepts malformed requests: {'; '.join(accepted)}.")
+    expect(got["/health"] == 200, "/health stopped answering after the bad requests.")
 
 
 # --- exercise 3: /ready -------------------------------------------------------------------------
@@ -179,46 +182,53 @@ ex3 = exercise(
     ],
 )
 
+_REASON = "FileNotFoundError: models/v9 is not a model artifact"
+
 
 def _pair(answer, what):
+    """The learner's (status_code, body dict), or WrongType: what an observer hands on to the judge."""
     if not (isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], dict)):
         raise WrongType(f"Expected a pair (status_code, body dict) {what}, got {answer!r:.80}.")
     return answer
 
 
-@ex3.case("503 while the model is loading", hint="With `state.artifact` None, answer 503.")
-def _(ready):
-    from shipml.serving.app import ServerState
+def _ready_case(name, hint, state, what, judgement):
+    def observe(ready):
+        from shipml.serving.app import ServerState
 
-    status, _ = _pair(ready(ServerState()), "while loading")
+        kwargs = {"artifact": _artifact()} if state == "loaded" else {"error": _REASON} if state == "failed" else {}
+        return _pair(ready(ServerState(**kwargs)), what)
+
+    ex3.case(name, hint=hint, observe=observe, judge=lambda got: judgement(*got))
+
+
+def _while_loading(status, body):
     expect(status == 503, f"While the model is loading, /ready must say 503 (not ready), not {status}.")
 
 
-@ex3.case("200 with the model version once loaded",
-          hint="Put `state.artifact.version` in the body under 'model_version'.")
-def _(ready):
-    from shipml.serving.app import ServerState
-
-    status, body = _pair(ready(ServerState(artifact=_artifact())), "once loaded")
+def _once_loaded(status, body):
     expect(status == 200, f"With the model loaded, /ready must say 200, not {status}.")
     expect(body.get("model_version") == "check-v1",
            f"The body should carry the loaded model's version 'check-v1' under 'model_version', got {body!r:.120}.")
 
 
-@ex3.case("503 with the reason after a failed load",
-          hint="A failed load sets `state.error`: answer 503 and include the error text in the body.")
-def _(ready):
-    from shipml.serving.app import ServerState
-
-    reason = "FileNotFoundError: models/v9 is not a model artifact"
-    status, body = _pair(ready(ServerState(error=reason)), "after a failed load")
+def _after_failure(status, body):
     expect(status == 503, f"After a failed load, /ready must say 503, not {status}.")
-    expect(reason in str(body), "After a failed load, the body should say why (include `state.error`).")
+    expect(_REASON in str(body), "After a failed load, the body should say why (include `state.error`).")
+
+
+_ready_case("503 while the model is loading", "With `state.artifact` None, answer 503.", "loading",
+            "while loading", _while_loading)
+_ready_case("200 with the model version once loaded",
+            "Put `state.artifact.version` in the body under 'model_version'.", "loaded", "once loaded", _once_loaded)
+_ready_case("503 with the reason after a failed load",
+            "A failed load sets `state.error`: answer 503 and include the error text in the body.", "failed",
+            "after a failed load", _after_failure)
 
 
 @ex3.case("in the app: 503 before the model loads, 200 after",
           hint="The app calls your function on every GET /ready; it must read the state each time.")
-def _(ready):
+def observe_in_app(ready):
     from shipml.serving.app import ServerState
 
     _pair(ready(ServerState()), "while loading")  # a stub says "not attempted" here, not inside the app
@@ -235,9 +245,14 @@ def _(ready):
         _wait_ready(client)
         after = client.get("/ready").status_code
         health = client.get("/health").status_code
-    expect(before == 503, f"Before the model loaded, GET /ready answered {before}, not 503.")
-    expect(after == 200, f"After the model loaded, GET /ready answered {after}, not 200.")
-    expect(health == 200, "GET /health must answer 200 whatever the model.")
+    return {"before": int(before), "after": int(after), "/health": int(health)}
+
+
+@observe_in_app.judge
+def _(got):
+    expect(got["before"] == 503, f"Before the model loaded, GET /ready answered {got['before']}, not 503.")
+    expect(got["after"] == 200, f"After the model loaded, GET /ready answered {got['after']}, not 200.")
+    expect(got["/health"] == 200, "GET /health must answer 200 whatever the model.")
 
 
 # --- exercise 4: parity -------------------------------------------------------------------------
@@ -255,14 +270,16 @@ def _skewed(artifact, shift=0.8):
     return skewed
 
 
-def _true_gap(server_artifact, artifact, df):
-    from shipml.serving.app import RowEncoder, to_requests
+@functools.lru_cache(maxsize=1)
+def _true_gap() -> float:
+    """The largest difference between what the skewed server serves for the sample and the model's own scores."""
+    from shipml.serving.app import to_requests
 
-    import torch
-
-    X = torch.from_numpy(RowEncoder(server_artifact.encoder).transform(to_requests(df)))
-    with torch.no_grad():
-        served = torch.sigmoid(server_artifact.model(X)).numpy().astype(float)
+    artifact, df = _artifact(), _sample()
+    with _client(artifact=_skewed(artifact)) as client:
+        _wait_ready(client)
+        served = np.asarray(client.post("/predict/batch", json={"transactions": to_requests(df)}).json()["scores"],
+                            dtype=float)
     return float(np.max(np.abs(served - artifact.score(df))))
 
 
@@ -278,29 +295,37 @@ ex4 = exercise(
 )
 
 
+def _gap_of(parity_gap, server_artifact):
+    with _client(artifact=server_artifact) as client:
+        _wait_ready(client)
+        return parity_gap(client, _artifact(), _sample())
+
+
 @ex4.case("a faithful server: the difference is (nearly) zero",
           hint="Compare the server's scores for the sample with `artifact.score(df)`, row by row.")
-def _(parity_gap):
-    artifact, df = _artifact(), _sample()
-    with _client() as client:
-        _wait_ready(client)
-        gap = parity_gap(client, artifact, df)
+def observe_faithful(parity_gap):
+    return _gap_of(parity_gap, _artifact())
+
+
+@observe_faithful.judge
+def _(gap):
     expect_number(gap, 0.0, tol=1e-5, what="the gap between a faithful server and the model")
 
 
 @ex4.case("a skewed server: reports the largest difference",
           hint="Return the maximum of the absolute differences, not the mean, and not a True/False.")
-def _(parity_gap):
-    artifact, df = _artifact(), _sample()
-    skewed = _skewed(artifact)
-    expected = _true_gap(skewed, artifact, df)
-    with _client(artifact=skewed) as client:
-        _wait_ready(client)
-        gap = parity_gap(client, artifact, df)
-    expect_number(gap, expected, tol=1e-5, what="the largest score difference of a server with a skewed encoder")
+def observe_skewed(parity_gap):
+    return _gap_of(parity_gap, _skewed(_artifact()))
+
+
+@observe_skewed.judge
+def _(gap):
+    expect_number(gap, _true_gap(), tol=1e-5, what="the largest score difference of a server with a skewed encoder")
 
 
 # --- exercise 5: percentiles --------------------------------------------------------------------
+# The reference: shipml.performance.latency.percentiles (linear interpolation, as np.percentile) or the nearest
+# rank; either is accepted.
 
 
 def _nearest_rank(values, q):
@@ -309,18 +334,37 @@ def _nearest_rank(values, q):
 
 
 def _expect_percentiles(got, latencies, label):
+    from shipml.performance.latency import percentiles
+
     if not isinstance(got, dict):
-        raise WrongType(f"Expected a dict with keys 'p50', 'p95' and 'p99', got {type(got).__name__}.")
+        raise WrongType(f"Expected a dict with keys 'p50', 'p95' and 'p99', got {kind_of(got)}.")
     for key in ("p50", "p95", "p99"):
-        expect(key in got, f"The result has no key {key!r}; it has {sorted(got)}.")
+        expect(key in got, f"The result has no key {key!r}; it has {sorted(map(str, got))}.")
         q = int(key[1:])
-        value = got[key]
-        if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool):
-            raise WrongType(f"Expected a number for {key}, got {type(value).__name__}.")
-        linear, nearest = float(np.percentile(latencies, q)), _nearest_rank(latencies, q)
+        value = to_number(got[key], key)
+        linear, nearest = percentiles(latencies, qs=(q,))[key], _nearest_rank(latencies, q)
         expect(abs(value - linear) < 1e-6 or abs(value - nearest) < 1e-6,
                f"{key} of {label} should be {linear:g} (linear interpolation, as np.percentile) "
-               f"or {nearest:g} (nearest rank), not {float(value):g}.")
+               f"or {nearest:g} (nearest rank), not {value:g}.")
+
+
+def _one_to_hundred():
+    return list(range(1, 101))
+
+
+def _slow_tail():
+    rng = np.random.default_rng(7)
+    latencies = np.concatenate([rng.uniform(5, 15, 970), rng.uniform(200, 400, 30)])
+    rng.shuffle(latencies)
+    return latencies.tolist()
+
+
+def _single():
+    return [42.0]
+
+
+def _random_sample():
+    return np.random.default_rng(3).lognormal(2.5, 0.7, 537).tolist()
 
 
 ex5 = exercise(
@@ -333,27 +377,14 @@ ex5 = exercise(
     ],
 )
 
-
-@ex5.case("1 ms to 100 ms", hint="For 1, 2, …, 100 the p50 is about 50 and the p95 about 95.")
-def _(latency_percentiles):
-    latencies = list(range(1, 101))
-    _expect_percentiles(latency_percentiles(list(latencies)), latencies, "1 to 100 ms")
-
-
-@ex5.case("unsorted latencies with a slow tail", hint="Sort the latencies before you take a rank.")
-def _(latency_percentiles):
-    rng = np.random.default_rng(7)
-    latencies = np.concatenate([rng.uniform(5, 15, 970), rng.uniform(200, 400, 30)])
-    rng.shuffle(latencies)
-    _expect_percentiles(latency_percentiles(latencies.tolist()), latencies, "a shuffled sample with a slow tail")
-
-
-@ex5.case("a single request", hint="With one latency, every percentile is that latency.")
-def _(latency_percentiles):
-    _expect_percentiles(latency_percentiles([42.0]), [42.0], "a single latency")
-
-
-@ex5.case("a random sample", hidden=True)
-def _(latency_percentiles):
-    latencies = np.random.default_rng(3).lognormal(2.5, 0.7, 537)
-    _expect_percentiles(latency_percentiles(latencies.tolist()), latencies, "a random sample")
+for _name, _hint, _latencies, _label, _hidden in [
+    ("1 ms to 100 ms", "For 1, 2, …, 100 the p50 is about 50 and the p95 about 95.", _one_to_hundred, "1 to 100 ms",
+     False),
+    ("unsorted latencies with a slow tail", "Sort the latencies before you take a rank.", _slow_tail,
+     "a shuffled sample with a slow tail", False),
+    ("a single request", "With one latency, every percentile is that latency.", _single, "a single latency", False),
+    ("a random sample", None, _random_sample, "a random sample", True),
+]:
+    ex5.case(_name, hint=_hint, hidden=_hidden,
+             observe=lambda fn, _latencies=_latencies: fn(_latencies()),
+             judge=lambda got, _latencies=_latencies, _label=_label: _expect_percentiles(got, _latencies(), _label))

@@ -1,4 +1,4 @@
-"""The checks of chapter 4 pass the reference answers, fail wrong ones, and call a stub not attempted."""
+"""Chapter 4's checks pass the reference answers and call a stub not attempted (wrong answers: wrong_data_pipelines.py)."""
 
 import numpy as np
 import pandas as pd
@@ -31,24 +31,6 @@ def test_does_the_reference_schema_pass():
     assert _status("ch04-ex2", raw_schema()).passed
 
 
-def test_does_a_schema_without_the_sign_check_miss_negative_amounts():
-    schema = raw_schema()
-    amount = schema.columns["amount"].set_checks([pa.Check.str_matches(r"-?\d+(\.\d+)?$")])
-    result = _status("ch04-ex2", schema.update_column("amount", checks=amount.checks))
-    assert _failed(result) == ["catches negative amounts, and only those rows", "every defect type at once"]
-
-
-def test_does_a_schema_that_refuses_other_time_zones_fail():
-    schema = raw_schema().update_column("timestamp", checks=[pa.Check.str_matches(r".*\+00:00$")])
-    result = _status("ch04-ex2", schema)
-    assert "valid rows that are late or in another time zone are not flagged" in _failed(result)
-
-
-def test_does_a_schema_without_unique_ids_miss_duplicates():
-    result = _status("ch04-ex2", raw_schema().update_column("transaction_id", unique=False))
-    assert "catches duplicates, and only those rows" in _failed(result)
-
-
 def test_is_a_schema_that_is_not_a_schema_an_error():
     result = checks.run("ch04-ex2", {"amount": "float"})
     assert result.status == "error" and "DataFrameSchema" in result.cases[0].message
@@ -65,53 +47,11 @@ def test_does_the_reference_feature_pass():
     assert _status("ch04-ex3", _reference).passed
 
 
-def test_does_counting_the_same_instant_fail():
-    def inclusive(df):  # <= instead of <: counts events at the same instant, and the row itself
-        return pd.Series([((df.account_id == r.account_id) & (df.timestamp <= r.timestamp)
-                           & (df.timestamp >= r.timestamp - pd.Timedelta("24h"))).sum() for r in df.itertuples()],
-                         index=df.index)
-
-    result = _status("ch04-ex3", inclusive)
-    assert "an account's first transaction counts 0" in _failed(result)
-    assert "transactions at the same instant do not count each other" in _failed(result)
-
-
-def test_does_ignoring_the_account_fail():
-    def all_accounts(df):
-        return pd.Series([((df.timestamp < r.timestamp) & (df.timestamp >= r.timestamp - pd.Timedelta("24h"))).sum()
-                          for r in df.itertuples()], index=df.index)
-
-    assert "other accounts do not count" in _failed(_status("ch04-ex3", all_accounts))
-
-
-def test_does_assuming_time_order_fail():
-    def sorted_answer(df):  # right counts, but in time order instead of df's order
-        return _reference(df.sort_values("timestamp")).to_numpy()
-
-    assert _failed(_status("ch04-ex3", sorted_answer)) == [
-        "rows out of time order (a late event) are answered in their own order",
-        "agrees with the reference on real transactions"]
-
-
 # --- ex4: reconciliation ---
 
 
 def test_does_the_reference_reconcile_pass():
     assert _status("ch04-ex4", reconcile).passed
-
-
-def test_does_a_count_only_reconcile_fail():
-    def counts_only(df_in, df_out, df_quarantine, duplicates_removed):
-        if len(df_in) != len(df_out) + len(df_quarantine) + duplicates_removed:
-            raise ValueError("rows differ")
-        return True
-
-    assert _failed(_status("ch04-ex4", counts_only)) == ["counts balance but an id is lost: ValueError"]
-
-
-def test_does_a_reconcile_that_never_raises_fail():
-    result = _status("ch04-ex4", lambda df_in, df_out, df_quarantine, duplicates_removed: True)
-    assert len(_failed(result)) == 3
 
 
 # --- ex5: the split ---
@@ -121,17 +61,47 @@ def test_does_the_reference_split_pass():
     assert _status("ch04-ex5", split_rows).passed
 
 
-def test_does_a_split_that_ignores_the_strategy_fail():
-    def always_time(n, split, seed=0):
-        cut = int(round(0.7 * n))
-        return np.arange(cut), np.arange(cut, n)
-
-    assert "random: validation rows come from all times, and the seed fixes them" in _failed(
-        _status("ch04-ex5", always_time))
+# --- observe, then judge: plain data only ---
 
 
-def test_does_an_overlapping_split_fail():
-    def overlapping(n, split, seed=0):
-        return np.arange(n), np.arange(int(0.7 * n), n)
+REFERENCES = (("ch04-ex2", raw_schema()), ("ch04-ex3", _reference), ("ch04-ex4", reconcile), ("ch04-ex5", split_rows))
 
-    assert _status("ch04-ex5", overlapping).status == "failed"
+
+@pytest.mark.parametrize("exercise_id, answer", REFERENCES)
+def test_does_a_judge_get_only_plain_data_and_pass_the_reference_on_it(exercise_id, answer):
+    seen = checks.observe(exercise_id, answer, include_hidden=True)
+    assert [o.status for o in seen] == ["observed"] * len(seen), [o.to_dict() for o in seen]
+    for observation in seen:
+        checks.plain(observation.value)  # raises WrongType on anything but plain data
+    assert checks.judge(exercise_id, seen, include_hidden=True).passed
+
+
+def test_does_the_reconcile_batch_of_the_checks_have_duplicates_and_quarantine():
+    from shipml.course.checks.data_pipelines import _small_batch
+
+    _, _, quarantine, dups = _small_batch()
+    assert dups > 0 and len(quarantine) > 0
+
+
+def test_does_a_truthy_object_not_pass_for_true():
+    class Truthy:
+        def __eq__(self, other):
+            return True
+
+        def __bool__(self):
+            return True
+
+    result = _status("ch04-ex4", lambda df_in, df_out, df_quarantine, duplicates_removed: Truthy())
+    assert result.cases[0].status == "failed" and not result.passed
+
+
+def test_does_an_array_that_claims_to_equal_everything_not_pass():
+    class Sly(np.ndarray):
+        def __eq__(self, other):
+            return np.ones(np.shape(other), dtype=bool)
+
+    def sly_counts(df):
+        return np.full(len(df), 99.0).view(Sly)
+
+    result = _status("ch04-ex3", sly_counts)
+    assert not result.passed and result.status in ("failed", "error"), result.summary()

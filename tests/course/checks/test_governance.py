@@ -1,4 +1,7 @@
-"""Chapter 10's checks: the reference answers pass, wrong answers fail, untouched stubs are not attempted."""
+"""Chapter 10's checks: the reference answers pass, untouched stubs are not attempted, a judge gets only plain data.
+
+The typical wrong answers, each failing the case named for its mistake, are tabled in wrong_governance.py.
+"""
 
 import json
 import math
@@ -11,11 +14,10 @@ import pytest
 from shipml.governance import model_card
 from shipml.governance.audit import GENESIS, entry_hash
 from shipml.governance.audit import verify as reference_verify
-from shipml.course.checks import registered_ids, run
+from shipml.course.checks import get_exercise, judge, observe, registered_ids, run
 from shipml.course.checks.governance import GIVEN_SECTIONS
 from shipml.governance.fairness import group_metrics as reference_group_metrics
 from shipml.governance.ml_test_score import SECTIONS, TESTS, score
-from check_assertions import assert_fails_case
 
 # --- answers as a learner would write them ------------------------------------------------------
 
@@ -57,65 +59,6 @@ def stub(*args):
     ...
 
 
-# --- wrong answers: each a mistake a learner makes ---------------------------------------------
-
-
-def metrics_recall_zero_without_fraud(y_true, y_pred, groups):
-    return group_metrics(y_true, y_pred, groups).fillna(0.0)
-
-
-def metrics_fpr_over_everyone(y_true, y_pred, groups):
-    table = group_metrics(y_true, y_pred, groups)
-    y_true, y_pred, groups = np.asarray(y_true), np.asarray(y_pred), np.asarray(pd.Series(groups).astype(str))
-    for g in table.index:
-        mine = groups == g
-        table.loc[g, "fpr"] = ((y_pred[mine] == 1) & (y_true[mine] == 0)).mean()
-    return table
-
-
-def verify_hashes_only(path):
-    return all(json.loads(line)["hash"] == entry_hash(json.loads(line)) for line in Path(path).read_text().splitlines())
-
-
-def verify_links_only(path):
-    prev = GENESIS
-    for line in Path(path).read_text().splitlines():
-        entry = json.loads(line)
-        if entry["prev"] != prev:
-            return False
-        prev = entry["hash"]
-    return True
-
-
-def verify_always_true(path):
-    return True
-
-
-def sections_typed_by_hand(facts):
-    text = missing_sections(facts)
-    value = model_card.fmt(next(iter(facts["metrics"].values())))
-    return text.replace(f"| {value} |", "| 0.500 |", 1)
-
-
-def sections_without_ethics(facts):
-    return missing_sections(facts).split("## Ethical considerations")[0]
-
-
-def sections_with_placeholder(facts):
-    return missing_sections(facts) + "\n- TODO: more limitations\n"
-
-
-def score_mean_of_sections(marks):
-    scores = ml_test_score(marks)
-    scores["final"] = sum(scores[s] for s in SECTIONS) / 4
-    return scores
-
-
-def score_counting_tests(marks):
-    scores = {s: float(sum(1 for t in TESTS if t.startswith(s + "-") and marks.get(t, 0) > 0)) for s in SECTIONS}
-    return {**scores, "final": min(scores.values())}
-
-
 # --- the tests ------------------------------------------------------------------------------------
 
 
@@ -140,22 +83,6 @@ def test_an_untouched_stub_is_not_attempted(exercise_id, untouched):
     assert result.status == "not attempted", result.summary()
 
 
-@pytest.mark.parametrize("exercise_id, wrong, failing_case", [
-    ("ch10-ex2", metrics_recall_zero_without_fraud, "a group with no fraud has no recall (NaN)"),
-    ("ch10-ex2", metrics_fpr_over_everyone, "a hand-worked example: two groups of four"),
-    ("ch10-ex3", verify_hashes_only, "a changed entry with a recomputed hash is detected"),
-    ("ch10-ex3", verify_links_only, "a past score changed in place is detected"),
-    ("ch10-ex3", verify_always_true, "a deleted entry is detected"),
-    ("ch10-ex4", sections_typed_by_hand, "every metric and per-group rate matches the facts"),
-    ("ch10-ex4", sections_without_ethics, "the four sections are there, none empty or a placeholder"),
-    ("ch10-ex4", sections_with_placeholder, "the four sections are there, none empty or a placeholder"),
-    ("ch10-ex5", score_mean_of_sections, "one strong section does not lift the final score"),
-    ("ch10-ex5", score_counting_tests, "half a point for a test done by hand"),
-])
-def test_a_wrong_answer_fails_the_check_that_names_its_mistake(exercise_id, wrong, failing_case):
-    assert_fails_case(exercise_id, wrong, failing_case)
-
-
 def test_a_wrong_type_is_a_sentence_not_a_traceback():
     result = run("ch10-ex2", lambda y_true, y_pred, groups: {"a": 0.5})
     assert result.status == "error" and "Expected a pandas DataFrame" in result.summary()
@@ -172,3 +99,39 @@ def test_every_case_of_chapter_ten_runs_quickly():
     for exercise_id, answer in (("ch10-ex2", group_metrics), ("ch10-ex3", verify), ("ch10-ex4", missing_sections),
                                 ("ch10-ex5", ml_test_score)):
         assert run(exercise_id, answer, include_hidden=True).seconds < 5
+
+
+REFERENCES = {"ch10-ex2": group_metrics, "ch10-ex3": verify, "ch10-ex4": missing_sections, "ch10-ex5": ml_test_score}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(REFERENCES))
+def test_a_judge_gets_only_plain_data_and_passes_the_reference(exercise_id):
+    seen = observe(exercise_id, REFERENCES[exercise_id], include_hidden=True)
+    assert [o.status for o in seen] == ["observed"] * len(get_exercise(exercise_id).cases), seen
+    assert judge(exercise_id, seen, include_hidden=True).passed
+
+
+def test_verify_is_observed_as_true_or_false_for_each_log():
+    seen = observe("ch10-ex3", reference_verify, include_hidden=True)  # it returns a Verification object
+    assert all(isinstance(verdict, bool) for o in seen for verdict in o.value.values()), seen
+
+
+class Always(float):
+    """A number that says it equals anything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+def test_a_number_that_equals_anything_does_not_pass():
+    def scores_always(marks):
+        return {s: Always(-1.0) for s in (*SECTIONS, "final")}
+
+    def metrics_always(y_true, y_pred, groups):
+        table = group_metrics(y_true, y_pred, groups)
+        return table.map(lambda v: Always(-1.0)).astype(object)
+
+    assert run("ch10-ex5", scores_always).status == "failed"
+    assert run("ch10-ex2", metrics_always).status == "failed"
