@@ -710,28 +710,19 @@ ex6 = exercise(
 )
 
 
-@ex6.case("sizes every configuration for the traffic, with headroom",
-          hint="instances = instances_needed(peak_rps, row's rps_per_vcpu × vcpus, headroom), one per row.")
-def observe_sizes(plan):
-    return _plan_of(plan, 100_000, 1.0, 0.1, 1.0, 0.5)
+def _plan_column_case(name, hint, args, column, what):
+    """A case that runs plan(example configs, *args) and judges one column against the reference plan."""
+    ex6.case(name, hint=hint, observe=lambda plan: _plan_of(plan, *args),
+             judge=lambda seen: _expect_column(_planned(seen), reference_plan(example_configs(), *args)[0],
+                                               column, what))
 
 
-@observe_sizes.judge
-def _(seen):
-    want, _ = reference_plan(example_configs(), 100_000, 1.0, 0.1, 1.0, 0.5)
-    _expect_column(_planned(seen), want, "instances", "100,000 requests/s, headroom 0.5")
-
-
-@ex6.case("prices every configuration, price_factor included",
-          hint="monthly_eur = monthly_cost(instances, row's eur_per_hour × price_factor).")
-def observe_prices(plan):
-    return _plan_of(plan, 100_000, 1.0, 0.1, 2.0, 0.5)
-
-
-@observe_prices.judge
-def _(seen):
-    want, _ = reference_plan(example_configs(), 100_000, 1.0, 0.1, 2.0, 0.5)
-    _expect_column(_planned(seen), want, "monthly_eur", "100,000 requests/s at twice the table's prices")
+_plan_column_case("sizes every configuration for the traffic, with headroom",
+                  "instances = instances_needed(peak_rps, row's rps_per_vcpu × vcpus, headroom), one per row.",
+                  (100_000, 1.0, 0.1, 1.0, 0.5), "instances", "100,000 requests/s, headroom 0.5")
+_plan_column_case("prices every configuration, price_factor included",
+                  "monthly_eur = monthly_cost(instances, row's eur_per_hour × price_factor).",
+                  (100_000, 1.0, 0.1, 2.0, 0.5), "monthly_eur", "100,000 requests/s at twice the table's prices")
 
 
 @ex6.case("marks the frontier on p95_ms, monthly_eur and pr_auc",

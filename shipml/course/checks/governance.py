@@ -279,14 +279,11 @@ def _expect_complete(part, facts) -> None:
         raise Failure(f"The card is not complete: {problems[0]}{more}")
 
 
-@ex4.case("the four sections are there, none empty or a placeholder",
-          hint="Write '## Metrics', '## Per-group results', '## Limitations', '## Ethical considerations'.")
-def observe_sections(missing_sections):
+def _observe_card(missing_sections):
     return missing_sections(_facts(0))
 
 
-@observe_sections.judge
-def _(part):
+def _judge_sections(part):
     from shipml.governance import model_card
 
     problems = _card_problems(part, _facts(0))
@@ -297,15 +294,12 @@ def _(part):
         raise Failure(about_sections[0])
 
 
-@ex4.case("every metric and per-group rate matches the facts",
-          hint="Take every number from `facts`, written with `fmt`, never typed.")
-def observe_numbers(missing_sections):
-    return missing_sections(_facts(0))
-
-
-@observe_numbers.judge
-def _(part):
-    _expect_complete(part, _facts(0))
+ex4.case("the four sections are there, none empty or a placeholder",
+         hint="Write '## Metrics', '## Per-group results', '## Limitations', '## Ethical considerations'.",
+         observe=_observe_card, judge=_judge_sections)
+ex4.case("every metric and per-group rate matches the facts",
+         hint="Take every number from `facts`, written with `fmt`, never typed.",
+         observe=_observe_card, judge=lambda part: _expect_complete(part, _facts(0)))
 
 
 _OTHER_SEEDS = (1, 2)

@@ -397,7 +397,7 @@ def _(returned):
     hint="Plot the cost (y) against the threshold (x) at each threshold of THRESHOLDS, with the amounts.",
 )
 def _observe_curve(plot_cost_curve):
-    return {"lines": _drawing(plot_cost_curve)["lines"]}
+    return _drawing(plot_cost_curve)
 
 
 @_observe_curve.judge
@@ -414,8 +414,7 @@ def _(drawing):
     hint="Add a marker at (best threshold, lowest cost): `ax.plot([best], [lowest], 'o')` or `ax.scatter`.",
 )
 def _observe_marker(plot_cost_curve):
-    drawing = _drawing(plot_cost_curve)
-    return {key: drawing[key] for key in ("returned", "lines", "markers")}
+    return _drawing(plot_cost_curve)
 
 
 @_observe_marker.judge
@@ -448,8 +447,7 @@ def _(drawing):
     hint="For each name and cost in `baselines`: `ax.axhline(cost, linestyle='--', label=name)`, then `ax.legend()`.",
 )
 def _observe_baselines(plot_cost_curve):
-    drawing = _drawing(plot_cost_curve)
-    return {key: drawing[key] for key in ("lines", "segments", "texts")}
+    return _drawing(plot_cost_curve)
 
 
 @_observe_baselines.judge
@@ -478,8 +476,7 @@ def _(drawing):
     hint="`ax.set_xlabel('threshold')` and `ax.set_ylabel('expected cost (EUR)')` (on `ax`, not on plt).",
 )
 def _observe_labels(plot_cost_curve):
-    drawing = _drawing(plot_cost_curve)
-    return {"xlabel": drawing["xlabel"], "ylabel": drawing["ylabel"]}
+    return _drawing(plot_cost_curve)
 
 
 @_observe_labels.judge

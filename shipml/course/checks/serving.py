@@ -95,9 +95,11 @@ def _schema_client(schema):
     return _client(schema=schema)
 
 
+_APP_TIMEOUT_S = 30  # the first case imports FastAPI and torch and builds an app: seconds on a busy machine
+
 ex2 = exercise(
     "ch07-ex2",
-    timeout_s=30,  # the first case imports FastAPI and torch and builds an app: seconds on a busy machine
+    timeout_s=_APP_TIMEOUT_S,
     title="The request schema",
     hints=[
         "One field per input column, with its type: `amount: float`, `hour: int`, … and "
@@ -172,7 +174,7 @@ def _(got):
 
 ex3 = exercise(
     "ch07-ex3",
-    timeout_s=30,  # the first case imports FastAPI and torch and builds an app: seconds on a busy machine
+    timeout_s=_APP_TIMEOUT_S,
     title="The /ready logic",
     hints=[
         "Return a pair: a status code and a dict. `state.artifact` is None until the model has loaded.",
@@ -285,7 +287,7 @@ def _true_gap() -> float:
 
 ex4 = exercise(
     "ch07-ex4",
-    timeout_s=30,  # the first case imports FastAPI and torch and builds an app: seconds on a busy machine
+    timeout_s=_APP_TIMEOUT_S,
     title="The parity test",
     hints=[
         "Send the sample with `client.post('/predict/batch', json={'transactions': to_requests(df)})`.",

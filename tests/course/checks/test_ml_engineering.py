@@ -183,4 +183,4 @@ def test_a_drawing_is_observed_as_plain_data():
     assert isinstance(returned.value, float)
     assert all(isinstance(line["points"], np.ndarray) for line in curve.value["lines"])
     assert marker.value["markers"] and baselines.value["texts"] == ["model", "best threshold", "no model", "rule"]
-    assert labels.value == {"xlabel": "Threshold", "ylabel": "Expected cost (€)"}
+    assert (labels.value["xlabel"], labels.value["ylabel"]) == ("Threshold", "Expected cost (€)")
