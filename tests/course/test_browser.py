@@ -198,11 +198,11 @@ def test_does_no_page_or_stylesheet_point_at_the_network(built):
 def test_does_the_execution_status_page_list_every_notebook_with_its_run_time(built):
     page = "book/execution.html"
     assert page in PAGES, "book/execution (the execution status page) is missing from _toc.yml"
-    notebooks = [f for f in _toc_files(TOC)
-                 if "kernelspec:" in (ROOT / f"{f}.md").read_text(encoding="utf-8")[:3000]]
+    executed = [f for f in notebooks.toc_docs(TOC)
+                if "kernelspec:" in (ROOT / f"{f}.md").read_text(encoding="utf-8")[:3000]]
     table = (built / page).read_text(encoding="utf-8").split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     rows = {re.search(r'<span class="doc">([^<]+)</span>', row).group(1): row for row in table.split("<tr")[1:]}
-    assert sorted(rows) == sorted(notebooks)
+    assert sorted(rows) == sorted(executed)
     for name, row in rows.items():
         assert re.search(r"<p>\d+(\.\d+)?</p>", row) and "✅" in row, f"{name}: no run time or not succeeded"
 
