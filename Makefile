@@ -3,7 +3,7 @@
 #   make book    set up .venv, build the HTML book into _build/html
 #   make test    set up .venv, run every test tier
 #   make lab     JupyterLab with jupytext: the .md notebooks open as notebooks
-#   make bench   each notebook's execution seconds and the book build times
+#   make bench   each notebook's execution seconds, the course total, kernel start-up, make test per tier
 
 PYTHON ?= python3
 VENV   := .venv
@@ -20,7 +20,7 @@ NOTEBOOKS  := $(wildcard book/*.md chapters/*.md exercises/*.md solutions/*.md)
 LIBRARY    := $(wildcard shipml/*.py shipml/*/*.py shipml/*/*/*.py shipml/*/*/*/*.py shipml/*/*.csv)
 BOOK_INPUT := _config.yml _toc.yml $(NOTEBOOKS) $(LIBRARY) $(wildcard book/widgets-js/*)
 
-.PHONY: all setup book test test-unit test-notebooks test-book test-browser lab bench clean help
+.PHONY: all setup book test test-unit test-notebooks test-book book-from-cache test-browser lab bench clean help
 all: book
 
 help:
@@ -52,34 +52,61 @@ $(WIDGETS_JS): Makefile
 # imports: a changed library clears the cache, and Sphinx's saved state so that
 # unchanged pages are read (and executed) again: no stale output is shown.
 _build/.library: $(LIBRARY) | $(STAMP)
-	rm -rf _build/.jupyter_cache _build/.doctrees
+	rm -rf _build/.jupyter_cache _build/.doctrees _build/checks
 	@mkdir -p _build && touch $@
 
+# Every notebook is executed once, two at a time, into the book's cache
+# (`shipml execute`); the build then only reads the cache.
 _build/html/index.html: $(STAMP) $(WIDGETS_JS) _build/.library $(BOOK_INPUT)
+	$(BIN)/shipml execute --jobs 2 --no-validate
 	$(JB) build --warningiserror --nitpick --keep-going .
 	@touch $@
 
 book: _build/html/index.html
 	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html"
 
-# ---- tests: every tier of DESIGN.md ----
-test: setup
-	$(BIN)/python -m pytest tests -q -m "not browser"
-	$(MAKE) --no-print-directory test-notebooks
-	$(BIN)/shipml exercises --check
-	$(MAKE) --no-print-directory test-book
-	$(MAKE) --no-print-directory test-browser
+# ---- tests: every tier of DESIGN.md, each notebook executed once ----
+# 1. the exercises are current; 2. unit tests on both cores; 3. every notebook
+# executed once (a failing cell or assert fails it) with its checks logged, the
+# exercises validated both ways from those logs, and the book built from the
+# cache with zero warnings; 4. the tests that read what 3 left; 5. the browser.
+TIERS := _build/test-tiers.json
 
+test: setup _build/.library
+	@echo '{}' > $(TIERS)
+	$(call timed,exercises,$(BIN)/shipml exercises --check)
+	$(call timed,unit,$(MAKE) --no-print-directory test-unit)
+	$(call timed,execute,$(BIN)/shipml execute --jobs 2)
+	$(call timed,book,$(MAKE) --no-print-directory book-from-cache)
+	$(call timed,after-book,$(BIN)/python -m pytest tests -q -m "book and not browser")
+	$(call timed,browser,$(MAKE) --no-print-directory test-browser)
+
+# $(call timed,name,command): run command, add its wall seconds to $(TIERS) (make bench reports them)
+timed = @echo '$(strip $(2))'; start=$$(date +%s.%N); $(2) || exit 1; $(BIN)/python -c 'import json,sys,time; p="$(TIERS)"; d=json.load(open(p)); d[sys.argv[1]]=round(time.time()-float(sys.argv[2]),1); json.dump(d,open(p,"w"),indent=1)' $(1) $$start
+
+# on both cores, then the tests that time code, alone (a second worker would be their noisy neighbour)
 test-unit: setup
-	$(BIN)/python -m pytest tests -q -m "not browser"
+	$(BIN)/python -m pytest tests -q -n 2 -m "not browser and not book and not timing"
+	$(BIN)/python -m pytest tests -q -m "timing"
 
-# nbval (lax) over the chapters and solutions: every cell runs, every assert holds.
+# nbval (lax) over the chapters and solutions, for a developer checking one
+# notebook by hand; `make test` gets the same guarantee from `shipml execute`.
 test-notebooks: setup
 	$(BIN)/python -m pytest --nbval-lax -q chapters solutions
 
-# the book with zero warnings (without -W a failing cell still exits 0)
+# every notebook executed once into the cache, the exercises validated both
+# ways, then the book with zero warnings (without -W a failing cell still exits 0)
 test-book: setup _build/.library
-	$(JB) build --all --warningiserror --nitpick --keep-going .
+	$(BIN)/shipml execute --jobs 2
+	$(MAKE) --no-print-directory book-from-cache
+
+# the book from the execution cache: a notebook the build had to execute
+# itself would be a second execution, so it fails
+book-from-cache: setup _build/.library
+	$(JB) build --all --warningiserror --nitpick --keep-going . > _build/book-build.log 2>&1; \
+	  status=$$?; cat _build/book-build.log; exit $$status
+	@! grep -n "Executing notebook" _build/book-build.log || \
+	  { echo "the book build executed the notebooks above itself: each must come from shipml execute's cache"; exit 1; }
 	@touch _build/html/index.html
 
 # the built book in headless Chromium (Debian's; installed here when missing and we are root)

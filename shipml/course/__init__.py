@@ -4,7 +4,8 @@
 
     shipml.course.notebooks    the ToC, chapter files and their front matter, exercise ids
     shipml.course.authoring    exercises generated from solutions (`shipml exercises`), the syllabus
-    shipml.course.execution    run a MyST notebook top to bottom
+    shipml.course.execution    run a MyST notebook top to bottom; the whole course once, into the book's cache
+    shipml.course.validation   both directions of exercise validation, from the check logs of that run
     shipml.course.quiz         a quiz's spec and grading, and its static HTML for the book
     shipml.course.widgets      the Quiz, Check and Explorer widgets
     shipml.course.checks       the checks registry and each chapter's checks (observe, then judge)

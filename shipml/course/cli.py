@@ -2,6 +2,7 @@
 
     shipml exercises            # regenerate exercises/ from solutions/
     shipml exercises --check    # exit 1 when an exercise is stale, 0 when all are current
+    shipml execute --jobs 2     # execute every notebook once into the book's cache; validate the exercises
     shipml assign --chapters 01,02 --out week3      # student pack + autograder
     shipml grade week3/autograder submissions/ --out grades.csv --jobs 2
     shipml book --edition student|instructor [--chapters 01,02]
@@ -53,6 +54,42 @@ def _exercises(args) -> int:
     return 0
 
 
+def _execute_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, help="notebooks to execute (default: every notebook of the ToC)")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at the same time (default: 2)")
+    parser.add_argument("--root", default=".", type=Path, help="the course's root folder (default: .)")
+    parser.add_argument("--no-validate", action="store_true", help="skip the two-way validation of the exercises")
+
+
+def _execute(args) -> int:
+    from shipml.course.execution import execute_course
+    from shipml.course.validation import validate_exercises
+
+    root = args.root
+    if not (root / "_toc.yml").exists():
+        print(f"error: {root / '_toc.yml'} does not exist: run this in the course's root or pass --root",
+              file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        print(f"error: {missing[0]} does not exist", file=sys.stderr)
+        return 2
+    runs = execute_course(root, args.paths or None, jobs=args.jobs)
+    executed = [r for r in runs if r.status != "cached"]
+    total = sum(r.seconds for r in executed)
+    print(f"{len(executed)} notebook(s) executed ({total:.1f} s of execution), {len(runs) - len(executed)} cached")
+    failed = [r for r in runs if r.status == "failed"]
+    for run in failed:
+        print(f"FAILED {_shown(run.path, root.resolve())}: {run.error}", file=sys.stderr)
+    problems = [] if args.no_validate or args.paths else validate_exercises(root)
+    for problem in problems:
+        print(f"INVALID {problem}", file=sys.stderr)
+    return 1 if failed or problems else 0
+
+
 def _shown(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -63,6 +100,8 @@ def _shown(path: Path, root: Path) -> str:
 # name -> (help, add_arguments, run)
 COMMANDS = {
     "exercises": ("generate exercises/NN-slug.md from solutions/NN-slug.md", _exercises_arguments, _exercises),
+    "execute": ("execute every notebook once into the book's cache, then validate the exercises both ways",
+                _execute_arguments, _execute),
     "assign": ("write a student pack and an autograder for chosen chapters", assign.add_arguments, assign.command),
     "grade": ("grade submissions: grades.csv and a feedback file per student", grade.add_arguments, grade.command),
     "book": ("build the student or the instructor edition of the book", edition.add_arguments, edition.command),

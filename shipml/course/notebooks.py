@@ -42,6 +42,7 @@ __all__ = [
     "relative",
     "title",
     "toc_docs",
+    "toc_paths",
     "toc_stems",
 ]
 
@@ -60,6 +61,7 @@ _SHIPML_KEYS = {
     "minutes": "a whole number of minutes",
     "prerequisites": "a list of chapter stems such as 01-ml-engineering",
     "runtime_budget_s": "a number of seconds",
+    "runs_alone": "true or false: true when the notebook asserts timing ratios, so no other notebook runs beside it",
 }
 
 
@@ -158,6 +160,12 @@ def chapter_paths(root=".") -> list[Path]:
     return paths
 
 
+def toc_paths(root=".") -> list[Path]:
+    """Every page file the ToC lists (book/, chapters/, solutions/, exercises/), in its order, that exists."""
+    root = Path(root)
+    return [root / f"{doc}.md" for doc in toc_docs(read_toc(root)) if (root / f"{doc}.md").exists()]
+
+
 # --- front matter and title ---------------------------------------------------------------
 
 
@@ -225,6 +233,7 @@ def front_matter(path, root=None) -> dict:
             "minutes": isinstance(value, int) and not isinstance(value, bool) and value > 0,
             "prerequisites": isinstance(value, list) and all(isinstance(v, str) for v in value),
             "runtime_budget_s": number and value > 0,
+            "runs_alone": isinstance(value, bool),
         }[key]
         if not ok:
             raise AuthoringError(source, line, f"shipml.{key} must be {_SHIPML_KEYS[key]}, not {value!r}")
@@ -238,14 +247,24 @@ def front_matter(path, root=None) -> dict:
 
 
 def title(path) -> str:
-    """The notebook's title: the first `# ` heading of a markdown cell (the stem where there is none)."""
-    import jupytext  # only here: the Sphinx extension reads front matter without it
+    """The notebook's title: the first `# ` heading outside the front matter and code cells (else the stem).
 
+    Read as lines, without a notebook reader: the syllabus page calls this in a
+    kernel, where importing jupytext (and nbformat's validators) costs a second.
+    """
     path = Path(path)
-    nb = jupytext.reads(path.read_text(encoding="utf-8"), fmt="md:myst")
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.split("\n"):
-                if line.startswith("# "):
-                    return line[2:].strip()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if front_matter_lines("\n".join(lines)) is not None:
+        lines = lines[len(front_matter_lines("\n".join(lines))) + 2:]
+    fence = None
+    for line in lines:
+        marker = re.match(r"^(`{3,}|~{3,})", line.strip())
+        if marker:
+            if fence is None:
+                fence = marker.group(1)
+            elif line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
+                fence = None
+            continue
+        if fence is None and line.startswith("# "):
+            return line[2:].strip()
     return path.stem

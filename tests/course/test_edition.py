@@ -77,6 +77,7 @@ def _text(path: Path) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.book  # its build reads the notebooks from the cache that `shipml execute` filled
 def test_does_the_student_edition_hold_no_solution_text_in_any_file(tmp_path):
     out = build_edition(ROOT, "student", "01", tmp_path / "student")
     assert (out / "chapters" / "01-ml-engineering.html").is_file()
@@ -91,6 +92,7 @@ def test_does_the_student_edition_hold_no_solution_text_in_any_file(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.book
 def test_does_the_instructor_edition_hold_the_solutions_and_a_guide_page(tmp_path):
     out = build_edition(ROOT, "instructor", "01", tmp_path / "instructor")
     assert (out / "solutions" / "01-ml-engineering.html").is_file()

@@ -7,6 +7,8 @@ import pytest
 
 from shipml.performance.benchmark import batch_size_curve, benchmark, model_rows_per_s, open_loop, profile_shares
 
+pytestmark = pytest.mark.timing  # measured times: run alone (make test-unit)
+
 
 def busy(ms):
     end = time.perf_counter() + ms / 1e3

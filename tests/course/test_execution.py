@@ -1,0 +1,145 @@
+"""Executing the course once: `shipml execute` fills the book's cache, logs the checks, and fails on a planted defect.
+
+Each test builds a tiny course in tmp_path (a ToC, a chapter, a solution and an
+exercise that register a test-only exercise), so a planted failure is shown to
+fail the same command that `make test` runs, without touching the real course.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from shipml.course.cli import main
+from shipml.course.execution import check_log, execute_course, read_notebook
+from shipml.course.validation import validate_notebook
+
+FRONT = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+REGISTER = '''
+from shipml.course.checks import exercise, expect_number, run
+ex = exercise("ch99-ex1", "Double a number")
+ex.case("doubles 21", observe=lambda double: double(21), judge=lambda got: expect_number(got, 42.0, what="double(21)"))
+'''
+
+
+def _notebook(title: str, *cells: str) -> str:
+    body = "".join(f"\n```{{code-cell}} ipython3\n{textwrap.dedent(cell).strip()}\n```\n" for cell in cells)
+    return f"{FRONT}\n# {title}\n{body}"
+
+
+def _course(root: Path, chapter: str, solution: str, exercise: str) -> Path:
+    for folder in ("book", "chapters", "solutions", "exercises"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / "book" / "intro.md").write_text("# A planted course\n")
+    (root / "_toc.yml").write_text(textwrap.dedent("""\
+        format: jb-book
+        root: book/intro
+        parts:
+          - caption: Planted
+            chapters:
+              - file: chapters/99-planted
+              - file: solutions/99-planted
+              - file: exercises/99-planted
+        """))
+    (root / "chapters" / "99-planted.md").write_text(chapter)
+    (root / "solutions" / "99-planted.md").write_text(solution)
+    (root / "exercises" / "99-planted.md").write_text(exercise)
+    return root
+
+
+CHAPTER_OK = _notebook("Chapter", "total = sum(range(4))\nassert total == 6")
+SOLUTION_OK = _notebook("Solution", REGISTER, "def double(x):\n    return 2 * x", 'print(run("ch99-ex1", double))')
+EXERCISE_OK = _notebook("Exercise", REGISTER, "def double(x):\n    ...  # YOUR CODE HERE", 'print(run("ch99-ex1", double))')
+
+
+def _execute(root: Path, capsys) -> tuple[int, str]:
+    status = main(["execute", "--root", str(root), "--jobs", "2"])
+    out = capsys.readouterr()
+    return status, out.out + out.err
+
+
+def test_does_a_clean_course_pass_and_run_each_notebook_only_once(tmp_path, capsys):
+    root = _course(tmp_path, CHAPTER_OK, SOLUTION_OK, EXERCISE_OK)
+    status, text = _execute(root, capsys)
+    assert status == 0, text
+    assert "3 notebook(s) executed" in text
+    report = json.loads((root / "_build" / "execution.json").read_text())
+    assert [r["status"] for r in report["notebooks"]] == ["executed"] * 3
+    assert all(r["kernel_start_s"] is not None and r["first_cell_s"] is not None for r in report["notebooks"])
+    # the logs say what each notebook's checks reported
+    logged = [json.loads(line)["status"] for line in check_log(root, "solutions/99-planted.md").read_text().splitlines()]
+    assert logged == ["passed"]
+    # run again: everything comes from the cache, nothing is executed twice
+    status, text = _execute(root, capsys)
+    assert status == 0 and "0 notebook(s) executed" in text and "3 cached" in text, text
+
+
+def test_does_the_book_find_the_executed_notebooks_in_its_cache(tmp_path):
+    from jupyter_cache import get_cache
+
+    root = _course(tmp_path, CHAPTER_OK, SOLUTION_OK, EXERCISE_OK)
+    execute_course(root, jobs=1, progress=False)
+    cache = get_cache(str(root / "_build" / ".jupyter_cache"))
+    # myst-nb matches a page to the cache by the notebook it reads; this is the same reader
+    for page in ("chapters/99-planted.md", "solutions/99-planted.md", "exercises/99-planted.md"):
+        record = cache.match_cache_notebook(read_notebook(root / page))
+        assert record.data["execution_seconds"] > 0
+
+
+@pytest.mark.parametrize(
+    "planted, expected",
+    [
+        ("a failing cell in a chapter", "FAILED chapters/99-planted.md: AssertionError: planted"),
+        ("a failing check in a solution", "INVALID solutions/99-planted.md: ch99-ex1 is failed"),
+        ("a solved stub in an exercise", "INVALID exercises/99-planted.md: ch99-ex1 reports passed"),
+    ],
+)
+def test_does_a_planted_defect_fail_the_command_that_make_test_runs(tmp_path, capsys, planted, expected):
+    chapter, solution, exercise = CHAPTER_OK, SOLUTION_OK, EXERCISE_OK
+    if planted == "a failing cell in a chapter":
+        chapter = _notebook("Chapter", "total = sum(range(4))", 'assert total == 7, "planted"')
+    elif planted == "a failing check in a solution":
+        solution = _notebook("Solution", REGISTER, "def double(x):\n    return x + 2", 'print(run("ch99-ex1", double))')
+    else:
+        exercise = _notebook("Exercise", REGISTER, "def double(x):\n    return 2 * x", 'print(run("ch99-ex1", double))')
+    root = _course(tmp_path, chapter, solution, exercise)
+    status, text = _execute(root, capsys)
+    assert status == 1, text
+    assert expected in text, text
+
+
+def test_does_a_changed_notebook_run_again_and_only_it(tmp_path, capsys):
+    root = _course(tmp_path, CHAPTER_OK, SOLUTION_OK, EXERCISE_OK)
+    assert _execute(root, capsys)[0] == 0
+    (root / "chapters" / "99-planted.md").write_text(_notebook("Chapter", "total = sum(range(5))\nassert total == 10"))
+    status, text = _execute(root, capsys)
+    assert status == 0 and "1 notebook(s) executed" in text and "2 cached" in text, text
+
+
+def test_is_a_notebook_without_a_log_or_without_checks_invalid():
+    assert validate_notebook("solutions/x.md", None, solved=True)[0].endswith("run `shipml execute` (it executes "
+                                                                               "the notebook with checks logged)")
+    assert validate_notebook("exercises/x.md", [], solved=False) == ["exercises/x.md ran no check"]
+    logged = [{"exercise_id": "ch01-ex2", "status": "not attempted"}]
+    assert validate_notebook("exercises/x.md", logged, solved=False) == []
+    assert validate_notebook("solutions/x.md", logged, solved=True) == [
+        "solutions/x.md: ch01-ex2 is not attempted, a solution must pass every check"]
+
+
+def test_does_the_command_say_what_is_wrong_with_its_arguments(tmp_path, capsys):
+    assert main(["execute", "--root", str(tmp_path)]) == 2
+    assert "_toc.yml does not exist" in capsys.readouterr().err
