@@ -18,6 +18,10 @@
 - Offline: a script or stylesheet from the network (MathJax from a CDN on a
   page with math, a web font) is removed from the page with a warning, which
   fails the book's `-W` build.
+- `{shipml-execution-report}` (on book/execution): each notebook's seconds,
+  kernel start-up and first cell from `shipml execute`'s `_build/execution.json`,
+  the course total against its budget, and `make test`'s seconds per tier
+  (`_build/test-tiers.json`), the figures `make bench` also prints.
 - Drops a script that a page would load twice. Jupyter Book 1 with Sphinx 7.4
   adds sphinx-thebe's and sphinx-togglebutton's inline scripts twice, and the
   second `const THEBE_JS_URL` is a JavaScript error on every page.
@@ -30,6 +34,7 @@ import shutil
 from pathlib import Path
 
 from docutils import nodes
+from docutils.parsers.rst import Directive
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
@@ -189,7 +194,81 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     scripts[:] = unique
 
 
+# --- the execution report -------------------------------------------------------------
+
+COURSE_BUDGET_S = 300  # DESIGN.md: every notebook of the course together, on 2 CPU cores
+
+
+def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
+    table, group = nodes.table(), nodes.tgroup(cols=len(header))
+    table += group
+    group += [nodes.colspec(colwidth=1) for _ in header]
+
+    def row(cells):
+        line = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            entry += nodes.paragraph(text=cell)
+            line += entry
+        return line
+
+    head, body = nodes.thead(), nodes.tbody()
+    head += row(header)
+    body += [row(r) for r in rows]
+    group += [head, body]
+    return table
+
+
+def _seconds(value) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def execution_report(report: dict | None, tiers: dict | None) -> list[nodes.Node]:
+    """The report's nodes: a sentence when there is nothing to show, else tables."""
+    if not report or not report.get("notebooks"):
+        return [_paragraph("No execution report: `shipml execute` writes one to _build/execution.json.")]
+    rows, total, kernel, first = [], 0.0, 0.0, 0.0
+    for r in report["notebooks"]:
+        total += r.get("seconds") or 0.0
+        kernel += r.get("kernel_start_s") or 0.0
+        first += r.get("first_cell_s") or 0.0
+        rows.append([r["path"], _seconds(r.get("seconds")), _seconds(r.get("kernel_start_s")),
+                     _seconds(r.get("first_cell_s")), r.get("status", "")])
+    rows.append(["all notebooks", _seconds(total), _seconds(kernel), _seconds(first),
+                 f"budget {COURSE_BUDGET_S} s: {'within' if total <= COURSE_BUDGET_S else 'OVER'}"])
+    share = f"{kernel / total:.0%}" if total else "–"
+    out = [_paragraph(f"Written {report.get('written', '?')}, {report.get('jobs', 1)} notebook(s) at a time. "
+                      f"Kernel start-up is {share} of the execution time; the first cell "
+                      f"(a page's imports and set-up) {first / total:.0%}." if total else "Nothing was executed."),
+           _table(["notebook", "seconds", "kernel start-up s", "first cell s", "status"], rows)]
+    if tiers:
+        out.append(_paragraph("The last `make test`, wall seconds per tier:"))
+        out.append(_table(["tier", "seconds"], [[k, _seconds(v)] for k, v in tiers.items()]
+                          + [["all tiers", _seconds(sum(tiers.values()))]]))
+    return out
+
+
+class ExecutionReport(Directive):
+    """`{shipml-execution-report}`: the figures of the last `shipml execute` and `make test`."""
+
+    def run(self):
+        import json
+
+        env = self.state.document.settings.env
+        root = Path(env.srcdir)
+        loaded = []
+        for name in ("execution.json", "test-tiers.json"):
+            path = root / "_build" / name
+            env.note_dependency(str(path))
+            try:
+                loaded.append(json.loads(path.read_text()) if path.exists() else None)
+            except ValueError:
+                loaded.append(None)
+        return execution_report(*loaded)
+
+
 def setup(app):
+    app.add_directive("shipml-execution-report", ExecutionReport)
     app.add_post_transform(PreferStaticQuiz)
     app.connect("doctree-read", _add_chapter_facts)
     # before sphinx-book-theme builds its download menu (priority 501)

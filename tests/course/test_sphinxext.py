@@ -135,3 +135,21 @@ def test_is_the_executed_notebook_copied_for_the_download_menu(tmp_path):
     plain = {}
     sphinxext._offer_notebook_download(app, "book/intro", "page.html", plain, None)
     assert "ipynb_source" not in plain  # not a notebook: no .ipynb to offer
+
+
+def test_does_the_execution_report_show_each_notebook_the_total_and_the_tiers():
+    from docutils import nodes
+
+    from shipml.course.sphinxext import execution_report
+
+    report = {"written": "2026-12-04T14:00:00+00:00", "jobs": 2, "notebooks": [
+        {"path": "chapters/01-a.md", "seconds": 10.0, "kernel_start_s": 1.0, "first_cell_s": 2.0, "status": "executed"},
+        {"path": "chapters/02-b.md", "seconds": 30.0, "kernel_start_s": 1.0, "first_cell_s": 4.0, "status": "cached"}]}
+    made = execution_report(report, {"unit": 60.0, "execute": 100.0})
+    text = "\n".join(node.astext() for node in made)
+    assert "Kernel start-up is 5% of the execution time" in text
+    assert "first cell (a page's imports and set-up) 15%" in text
+    assert "chapters/02-b.md" in text and "40.0" in text and "budget 300 s: within" in text
+    assert "all tiers" in text and "160.0" in text
+    assert sum(isinstance(node, nodes.table) for node in made) == 2
+    assert execution_report(None, None)[0].astext().startswith("No execution report")
