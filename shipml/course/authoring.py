@@ -45,8 +45,6 @@ from bisect import bisect_right
 from itertools import accumulate
 from pathlib import Path
 
-import jupytext
-
 from shipml.course.notebooks import (
     CHECK_CALL,
     EXERCISE_ID,
@@ -94,6 +92,8 @@ _NAME_OPTION = re.compile(r"^\s*:name:\s*(?P<name>\S+)\s*$")
 
 def _read(text: str, source: str):
     """The notebook in `text` and, per cell, (first line of the cell, first line of its source)."""
+    import jupytext  # here, not at the top: the syllabus page imports this module and needs no notebook reader
+
     try:
         nb = jupytext.reads(text, fmt="md:myst")
     except Exception as exc:  # jupytext's own errors vary; the author needs the file name
@@ -434,6 +434,8 @@ def generate_exercise(text: str, source: str) -> str:
     cells = [c for c in (_exercise_cell(cell, lines, source) for cell, lines in pairs) if c is not None]
     if not generated:
         _rename_labels(cells)
+    import jupytext
+
     source_name = Path(source).as_posix()
     header = jupytext.reads(
         f"{_HEADER_START}`{source_name}` by `shipml exercises`. Edit the solution, not this file.*\n",
