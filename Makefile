@@ -65,7 +65,7 @@ _build/html/index.html: $(STAMP) $(WIDGETS_JS) _build/.library $(BOOK_INPUT)
 book: _build/html/index.html
 	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html"
 
-# ---- tests: every tier of DESIGN.md, each notebook executed once ----
+# ---- tests: every tier of CONTRIBUTING.md, each notebook executed once ----
 # 1. the exercises are current; 2. unit tests on both cores; 3. every notebook
 # executed once (a failing cell or assert fails it) with its checks logged, the
 # exercises validated both ways from those logs, and the book built from the

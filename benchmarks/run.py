@@ -7,7 +7,7 @@ cache), one at a time by default so that each time is the notebook's own, as
 `shipml execute` runs it (kernel in the notebook's folder, 60 s per cell).
 For each one: the seconds of the whole run, the kernel's start-up (until the
 first cell begins) and the first cell (a page's imports and set-up). Then the course
-total against DESIGN.md's five minutes, the cached no-change `make book`, and
+total against the five minutes of CONTRIBUTING.md's budgets, the cached no-change `make book`, and
 the wall seconds per tier of the last `make test` (`_build/test-tiers.json`).
 The figures also go to `_build/bench.json`, for trend-keeping; the book's
 execution status page shows those of the last `shipml execute`.

@@ -20,7 +20,7 @@ enforces it). Importing shipml has no side effects: nothing is created,
 downloaded or set.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # pyproject.toml's version: tests/test_repository.py holds the two equal
 
 
 def device(prefer: str | None = None):

@@ -5,6 +5,8 @@
     write_exercises(".", check=True)      # -> the stale, missing or orphaned files; writes nothing
     text = generate_exercise(solution_text, "solutions/01-ml-engineering.md")
     syllabus_markdown(".")                # -> Markdown for the book's syllabus page
+    schedule(".", weeks=12)               # -> the weeks of a term: the chapters (or parts) of each
+    schedule_markdown(".", weeks=12)      # -> that schedule as a Markdown table, for the same page
 
 Reading the ToC, front matter and exercise ids is shipml.course.notebooks's job.
 
@@ -42,6 +44,7 @@ import ast
 import copy
 import re
 from bisect import bisect_right
+from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
@@ -59,8 +62,10 @@ from shipml.course.notebooks import (
 
 __all__ = [
     "AuthoringError",
+    "SolutionRegion",
     "check_chapter",
     "generate_exercise",
+    "solution_regions",
     "syllabus_markdown",
     "write_exercises",
 ]
@@ -445,6 +450,44 @@ def generate_exercise(text: str, source: str) -> str:
     return jupytext.writes(nb, fmt=dict(_WRITE_FMT))
 
 
+@dataclass(frozen=True)
+class SolutionRegion:
+    """What the exercise does not show: a marked region's body, a `solution` cell or a `hidden-check` cell."""
+
+    source: str  # the solution file, e.g. solutions/01-ml-engineering.md
+    line: int  # the file line of the region's first line
+    kind: str  # "solution region", "solution cell" or "hidden-check cell"
+    lines: tuple[str, ...]
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line} ({self.kind})"
+
+
+def solution_regions(text: str, source: str) -> list[SolutionRegion]:
+    """Every solution region of the solution notebook `text` read from `source`, in order."""
+    nb, cell_lines = _read(text, source)
+    regions = []
+    for cell, (_, src_line) in zip(nb.cells, cell_lines):
+        tags = _tags(cell)
+        src = cell.source.split("\n")
+        markdown = cell.cell_type != "code"
+        _replace_regions(src, src_line, source, markdown)  # validates the markers, as generation does
+        if "hidden-check" in tags or "solution" in tags:
+            kind = "hidden-check cell" if "hidden-check" in tags else "solution cell"
+            regions.append(SolutionRegion(source, src_line, kind, tuple(src)))
+            continue
+        begin_re, end_re = (_MD_BEGIN, _MD_END) if markdown else (_CODE_BEGIN, _CODE_END)
+        begin = None
+        for i, line in enumerate(src):
+            if begin_re.match(line):
+                begin = i + 1
+            elif end_re.match(line):
+                regions.append(SolutionRegion(source, src_line + begin, "solution region", tuple(src[begin:i])))
+                begin = None
+    return regions
+
+
 def check_chapter(text: str, source: str) -> None:
     """Raise AuthoringError where a chapter notebook holds what only solutions may (a hidden-check cell)."""
     nb, cell_lines = _read(text, source)
@@ -519,7 +562,7 @@ def syllabus_markdown(root=".", link_prefix: str | None = None) -> str:
         minutes = facts.get("minutes")
         total += minutes or 0
         prerequisites = ", ".join(titles.get(p, p) for p in facts.get("prerequisites", [])) or "none"
-        time = f"{minutes} minutes" if minutes else "time not given"
+        time = f"{minutes} minutes, {_hours(minutes)}" if minutes else "time not given"
         lines.append(f"{number}. **{heading}** ({time}; prerequisites: {prerequisites})")
         lines.append("")
         for objective in facts.get("objectives", []):
@@ -528,4 +571,135 @@ def syllabus_markdown(root=".", link_prefix: str | None = None) -> str:
             lines.append("")
     hours, rest = divmod(total, 60)
     lines.append(f"Total: {total} minutes ({hours} h {rest} min) of reading and exercises.")
+    return "\n".join(lines) + "\n"
+
+
+def _hours(minutes: float) -> str:
+    """Minutes as hours for a syllabus: 60 -> '1 h', 75 -> '1.25 h', 37.5 -> '0.62 h'."""
+    return f"{round(minutes / 60, 2):g} h"
+
+
+def _prerequisite_order(chapters: list[Path], facts: dict[str, dict], root: Path) -> list[Path]:
+    """The chapters in ToC order, except that a chapter waits for its prerequisites (a stable topological order).
+
+    Prerequisites that are not among `chapters` (a draft outside the ToC) do not hold a chapter back; a cycle
+    is an AuthoringError at the first chapter caught in it.
+    """
+    present = {path.stem for path in chapters}
+    waiting = list(chapters)
+    placed: list[Path] = []
+    done: set[str] = set()
+    while waiting:
+        ready = next(
+            (p for p in waiting if all(q in done for q in facts[p.stem].get("prerequisites", []) if q in present)),
+            None,
+        )
+        if ready is None:
+            stuck = waiting[0]
+            raise AuthoringError(
+                relative(stuck, root),
+                1,
+                f"the prerequisites of {', '.join(p.stem for p in waiting)} form a cycle: no order of the "
+                "chapters puts every prerequisite first",
+            )
+        waiting.remove(ready)
+        placed.append(ready)
+        done.add(ready.stem)
+    return placed
+
+
+def _weeks_per_chapter(minutes: list[int], weeks: int) -> list[int]:
+    """Fewer chapters than weeks: each gets one week, and each spare week goes to the chapter with most minutes a week."""
+    counts = [1] * len(minutes)
+    for _ in range(weeks - len(minutes)):
+        heaviest = max(range(len(minutes)), key=lambda i: (minutes[i] / counts[i], -i))
+        counts[heaviest] += 1
+    return counts
+
+
+def _groups(minutes: list[int], weeks: int) -> list[int]:
+    """As many chapters as weeks or more: the sizes of `weeks` consecutive non-empty groups whose largest total
+    of minutes is as small as it can be (the linear partition problem, by dynamic programming)."""
+    n = len(minutes)
+    prefix = list(accumulate([0] + minutes))
+    inf = float("inf")
+    # best[k][i]: the smallest largest-week total for the first i chapters in k weeks; cut[k][i]: where week k starts
+    best = [[inf] * (n + 1) for _ in range(weeks + 1)]
+    cut = [[0] * (n + 1) for _ in range(weeks + 1)]
+    best[0][0] = 0
+    for k in range(1, weeks + 1):
+        for i in range(k, n - (weeks - k) + 1):
+            for j in range(k - 1, i):
+                value = max(best[k - 1][j], prefix[i] - prefix[j])
+                if value < best[k][i]:
+                    best[k][i], cut[k][i] = value, j
+    sizes, i = [], n
+    for k in range(weeks, 0, -1):
+        sizes.append(i - cut[k][i])
+        i = cut[k][i]
+    return sizes[::-1]
+
+
+def schedule(root=".", weeks: int = 12) -> list[list[dict]]:
+    """A suggested term of `weeks` weeks, generated from the chapters' `minutes` and `prerequisites`.
+
+    Returns one list per week of the parts taught that week, in order, each a dict: `stem`, `title`,
+    `minutes` (that week's share of the chapter), `part` and `parts` (1 and 1 when the chapter fits in the
+    week). Chapters come in ToC order, never before their prerequisites (a chapter starts in the week its last
+    prerequisite ends, after it, or later). Weeks are balanced by minutes: with more chapters than weeks,
+    consecutive chapters are grouped so that the busiest week is as light as it can be; with fewer, a chapter
+    spans several weeks, the spare weeks going to the chapters with the most minutes a week. A chapter
+    without `minutes` counts 0. The minutes of all weeks add up to the course's.
+    """
+    if not isinstance(weeks, int) or isinstance(weeks, bool) or weeks < 1:
+        raise ValueError(f"weeks must be a whole number of at least 1, not {weeks!r}")
+    root = Path(root)
+    chapters = chapter_paths(root)
+    if not chapters:
+        return [[] for _ in range(weeks)]
+    facts = {path.stem: front_matter(path, root) for path in chapters}
+    ordered = _prerequisite_order(chapters, facts, root)
+    minutes = [facts[p.stem].get("minutes") or 0 for p in ordered]
+    item = lambda path, share, part, parts: {  # noqa: E731
+        "stem": path.stem, "title": title(path), "minutes": share, "part": part, "parts": parts,
+    }
+    plan: list[list[dict]] = []
+    if len(ordered) >= weeks:
+        start = 0
+        for size in _groups(minutes, weeks):
+            plan.append([item(p, m, 1, 1) for p, m in zip(ordered[start : start + size], minutes[start : start + size])])
+            start += size
+        return plan
+    for path, total, parts in zip(ordered, minutes, _weeks_per_chapter(minutes, weeks)):
+        share, extra = divmod(total, parts)
+        for part in range(1, parts + 1):
+            plan.append([item(path, share + (1 if part <= extra else 0), part, parts)])
+    return plan
+
+
+def schedule_markdown(root=".", weeks: int = 12, link_prefix: str | None = None) -> str:
+    """`schedule(root, weeks)` as a Markdown table: week, what is taught, minutes and hours; then the totals.
+
+    With `link_prefix` (e.g. "../chapters/") each title links to its chapter.
+    """
+    plan = schedule(root, weeks)
+    lines = ["| week | chapters | minutes | hours |", "| --- | --- | --- | --- |"]
+    for number, week in enumerate(plan, 1):
+        names = []
+        for entry in week:
+            name = entry["title"]
+            if link_prefix is not None:
+                name = f"[{name}]({link_prefix}{entry['stem']}.md)"
+            if entry["parts"] > 1:
+                name += f" (part {entry['part']} of {entry['parts']})"
+            names.append(name)
+        spent = sum(entry["minutes"] for entry in week)
+        lines.append(f"| {number} | {'; '.join(names) or '(review)'} | {spent} | {_hours(spent)} |")
+    total = sum(entry["minutes"] for week in plan for entry in week)
+    busiest = max((sum(e["minutes"] for e in week) for week in plan), default=0)
+    lines += [
+        "",
+        f"Total: {total} minutes ({_hours(total)}) of reading and exercises over {weeks} weeks: "
+        f"{_hours(total / weeks)} a week on average, {_hours(busiest)} in the busiest week.",
+    ]
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@
     shipml grade week3/autograder submissions/ --out grades.csv --jobs 2
     shipml book --edition student|instructor [--chapters 01,02]
     shipml --help
+    shipml --version            # shipml 0.1.0: the course's version (pyproject.toml, shipml.__version__)
 
 Each subcommand is a function `_name(args) -> exit status` registered in
 COMMANDS with the function that adds its arguments. A mistake in a course
@@ -19,6 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from shipml import __version__
 from shipml.course.instructor import assign, edition, grade
 
 
@@ -111,6 +113,7 @@ COMMANDS = {
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per entry of COMMANDS."""
     parser = argparse.ArgumentParser(prog="shipml", description="Tools for the Shipping ML course.")
+    parser.add_argument("--version", action="version", version=f"shipml {__version__}")
     subparsers = parser.add_subparsers(dest="command", title="commands")
     for name, (help_text, add_arguments, run) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)

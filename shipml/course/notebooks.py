@@ -62,6 +62,7 @@ _SHIPML_KEYS = {
     "prerequisites": "a list of chapter stems such as 01-ml-engineering",
     "runtime_budget_s": "a number of seconds",
     "runs_alone": "true or false: true when the notebook asserts timing ratios, so no other notebook runs beside it",
+    "skills": "a list of strings: the skills the chapter builds, each a short phrase",
 }
 
 
@@ -234,6 +235,7 @@ def front_matter(path, root=None) -> dict:
             "prerequisites": isinstance(value, list) and all(isinstance(v, str) for v in value),
             "runtime_budget_s": number and value > 0,
             "runs_alone": isinstance(value, bool),
+            "skills": isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value),
         }[key]
         if not ok:
             raise AuthoringError(source, line, f"shipml.{key} must be {_SHIPML_KEYS[key]}, not {value!r}")

@@ -22,6 +22,11 @@
   kernel start-up and first cell from `shipml execute`'s `_build/execution.json`,
   the course total against its budget, and `make test`'s seconds per tier
   (`_build/test-tiers.json`), the figures `make bench` also prints.
+- The course's version, from its one source (`shipml.__version__`, which a
+  test holds equal to pyproject.toml's): Sphinx's `version` and `release`, the
+  MyST substitution `{{ shipml_version }}`, and `{version}` in the footer
+  (`_config.yml` `html.extra_footer`), so every page says which version of the
+  course it is.
 - Drops a script that a page would load twice. Jupyter Book 1 with Sphinx 7.4
   adds sphinx-thebe's and sphinx-togglebutton's inline scripts twice, and the
   second `const THEBE_JS_URL` is a JavaScript error on every page.
@@ -196,7 +201,7 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
 
 # --- the execution report -------------------------------------------------------------
 
-COURSE_BUDGET_S = 300  # DESIGN.md: every notebook of the course together, on 2 CPU cores
+COURSE_BUDGET_S = 300  # CONTRIBUTING.md's budgets: every notebook of the course together, on 2 CPU cores
 
 
 def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
@@ -267,7 +272,24 @@ class ExecutionReport(Directive):
         return execution_report(*loaded)
 
 
+# --- the course's version -----------------------------------------------------------------
+
+
+def _set_version(app, config) -> None:
+    """Put the course's version into Sphinx's config, the MyST substitutions and the footer's `{version}`."""
+    from shipml import __version__
+
+    config.version = config.release = __version__
+    substitutions = getattr(config, "myst_substitutions", None)
+    if isinstance(substitutions, dict):  # new dicts: a config value's default is shared
+        config.myst_substitutions = {"shipml_version": __version__, **substitutions}
+    options = getattr(config, "html_theme_options", None)
+    if isinstance(options, dict) and isinstance(options.get("extra_footer"), str):
+        config.html_theme_options = {**options, "extra_footer": options["extra_footer"].replace("{version}", __version__)}
+
+
 def setup(app):
+    app.connect("config-inited", _set_version)
     app.add_directive("shipml-execution-report", ExecutionReport)
     app.add_post_transform(PreferStaticQuiz)
     app.connect("doctree-read", _add_chapter_facts)

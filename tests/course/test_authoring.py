@@ -9,6 +9,7 @@ regenerate them with
 and read the diff before committing it.
 """
 
+import itertools
 import os
 import re
 import shutil
@@ -22,6 +23,8 @@ from shipml.course.authoring import (
     AuthoringError,
     check_chapter,
     generate_exercise,
+    schedule,
+    schedule_markdown,
     syllabus_markdown,
     write_exercises,
 )
@@ -291,6 +294,8 @@ def test_does_front_matter_return_the_shipml_block():
         ('objectives: ["Split data by time"]', "objectives: Split data by time", "shipml.objectives must be a list"),
         ('prerequisites: ["01-basics"]', 'prerequisites: ["00-nothing"]', "'00-nothing' is not a chapter"),
         ("runtime_budget_s: 2.5", "runtime_budget_s: -1", "shipml.runtime_budget_s must be a number"),
+        ("runtime_budget_s: 2.5", "skills: Splitting by time", "shipml.skills must be a list of strings"),
+        ("runtime_budget_s: 2.5", "skills: [1, 2]", "shipml.skills must be a list of strings"),
     ],
 )
 def test_does_bad_front_matter_raise_an_error_naming_file_and_line(course, replace, line, words):
@@ -308,8 +313,8 @@ def test_does_the_syllabus_follow_the_toc_with_titles_minutes_and_objectives():
     text = syllabus_markdown(FIXTURES / "course")
     assert text.index("Basics of cost") < text.index("Pipelines that repeat")
     assert "A draft" not in text  # not in _toc.yml
-    assert "1. **Basics of cost** (45 minutes; prerequisites: none)" in text
-    assert "2. **Pipelines that repeat** (30 minutes; prerequisites: Basics of cost)" in text
+    assert "1. **Basics of cost** (45 minutes, 0.75 h; prerequisites: none)" in text
+    assert "2. **Pipelines that repeat** (30 minutes, 0.5 h; prerequisites: Basics of cost)" in text
     assert "   - Pick a threshold by its cost" in text
     assert "Total: 75 minutes (1 h 15 min)" in text
 
@@ -330,3 +335,98 @@ def test_is_a_wrong_chapter_id_an_error_even_without_a_registry(monkeypatch):
     monkeypatch.setattr(authoring, "_registered_ids", lambda: None)
     with pytest.raises(AuthoringError, match="belongs to chapter 02"):
         generate_exercise((FIXTURES / "bad" / "01-wrong-chapter-id.md").read_text(encoding="utf-8"), "bad/01-x.md")
+
+
+def test_are_skills_a_front_matter_key(course):
+    path = course / "chapters" / "02-pipelines.md"
+    path.write_text(path.read_text().replace("  minutes: 30", '  minutes: 30\n  skills: ["Time-based splits"]'))
+    assert front_matter(path)["skills"] == ["Time-based splits"]
+
+
+# --- the suggested schedule ---------------------------------------------------------------------
+
+
+def _course(root: Path, chapters: list[tuple[str, int, list[str]]]) -> Path:
+    """A course whose ToC lists `chapters` (stem, minutes, prerequisites) in the order given."""
+    (root / "chapters").mkdir(parents=True)
+    for stem, minutes, prerequisites in chapters:
+        (root / "chapters" / f"{stem}.md").write_text(
+            f"---\nshipml:\n  minutes: {minutes}\n  prerequisites: {prerequisites}\n---\n\n# Chapter {stem}\n"
+        )
+    files = "".join(f"      - file: chapters/{stem}\n" for stem, _, _ in chapters)
+    (root / "_toc.yml").write_text(f"format: jb-book\nroot: intro\nparts:\n  - chapters:\n{files}")
+    return root
+
+
+def _first_and_last_week(plan):
+    first, last = {}, {}
+    for number, week in enumerate(plan):
+        for entry in week:
+            first.setdefault(entry["stem"], number)
+            last[entry["stem"]] = number
+    return first, last
+
+
+# 15 chapters (more than any term's weeks) and 6 (fewer): the ToC puts 05 before its prerequisite 06.
+MANY = [(f"{n:02d}-c", 30 + 15 * (n % 4), [f"{n - 1:02d}-c"] if n > 1 and n != 6 else []) for n in range(1, 16)]
+MANY[4], MANY[5] = ("05-c", 45, ["06-c"]), ("06-c", 60, ["04-c"])
+FEW = [("01-a", 60, []), ("02-b", 75, ["01-a"]), ("04-c", 75, ["01-a"]), ("07-d", 75, ["02-b"]),
+       ("08-e", 75, ["02-b", "07-d"]), ("10-f", 75, ["01-a", "02-b", "04-c"])]
+
+
+@pytest.mark.parametrize("chapters", [MANY, FEW], ids=["more-chapters-than-weeks", "fewer-chapters-than-weeks"])
+@pytest.mark.parametrize("weeks", [10, 12, 14])
+def test_does_the_schedule_fill_the_weeks_sum_the_minutes_and_respect_prerequisites(tmp_path, chapters, weeks):
+    plan = schedule(_course(tmp_path, chapters), weeks=weeks)
+    assert len(plan) == weeks and all(plan)  # every week teaches something
+    assert sum(e["minutes"] for week in plan for e in week) == sum(m for _, m, _ in chapters)
+    per_chapter = {}
+    for week in plan:
+        for e in week:
+            per_chapter[e["stem"]] = per_chapter.get(e["stem"], 0) + e["minutes"]
+    assert per_chapter == {stem: m for stem, m, _ in chapters}
+    first, last = _first_and_last_week(plan)
+    order = [e["stem"] for week in plan for e in week]
+    for stem, _, prerequisites in chapters:
+        for required in prerequisites:
+            assert last[required] <= first[stem], f"{stem} starts before its prerequisite {required} ends"
+            assert order.index(required) < order.index(stem)
+    # otherwise the ToC's order: in MANY only 05 moves, after its prerequisite 06
+    stems = [s for s, _, _ in chapters]
+    expected = stems[:4] + ["06-c", "05-c"] + stems[6:] if chapters is MANY else stems
+    assert list(dict.fromkeys(order)) == expected
+
+
+def test_is_the_busiest_week_as_light_as_any_grouping_can_make_it(tmp_path):
+    plan = schedule(_course(tmp_path, MANY), weeks=12)
+    ordered = [m for week in plan for m in (e["minutes"] for e in week)]
+    best = min(  # every way to cut the 15 chapters, in this order, into 12 non-empty weeks
+        max(sum(ordered[a:b]) for a, b in zip((0,) + cuts, cuts + (len(ordered),)))
+        for cuts in itertools.combinations(range(1, len(ordered)), 11)
+    )
+    assert max(sum(e["minutes"] for e in week) for week in plan) == best
+    few = schedule(_course(tmp_path / "few", FEW), weeks=12)
+    assert [len(week) for week in few] == [1] * 12  # fewer chapters than weeks: here each spans two
+    assert [e["parts"] for week in few for e in week] == [2] * 12
+    assert [e["minutes"] for e in few[2]] == [38] and [e["minutes"] for e in few[3]] == [37]
+
+
+def test_does_the_schedule_markdown_show_weeks_hours_and_totals(tmp_path):
+    text = schedule_markdown(_course(tmp_path, FEW), weeks=12, link_prefix="../chapters/")
+    assert text.startswith("| week | chapters | minutes | hours |")
+    assert "| 1 | [Chapter 01-a](../chapters/01-a.md) (part 1 of 2) | 30 | 0.5 h |" in text
+    assert "Total: 435 minutes (7.25 h) of reading and exercises over 12 weeks" in text
+
+
+def test_is_a_prerequisite_cycle_or_a_bad_week_count_an_error(tmp_path):
+    with pytest.raises(AuthoringError, match="form a cycle"):
+        schedule(_course(tmp_path, [("01-a", 30, ["02-b"]), ("02-b", 30, ["01-a"])]), weeks=10)
+    with pytest.raises(ValueError, match="weeks must be a whole number"):
+        schedule(tmp_path, weeks=0)
+
+
+def test_does_the_real_course_fill_a_ten_to_fourteen_week_term():
+    root = Path(__file__).parents[2]
+    for weeks in range(10, 15):
+        plan = schedule(root, weeks=weeks)
+        assert len(plan) == weeks and all(plan)
