@@ -95,3 +95,37 @@ def test_does_a_non_empty_out_folder_need_force(tmp_path, capsys):
 def test_does_the_selection_follow_the_toc_and_take_numbers_or_stems():
     assert [c.stem for c in select(ROOT, "1")] == ["01-ml-engineering"]
     assert [c.stem for c in select(ROOT, ["01-ml-engineering", "01"])] == ["01-ml-engineering"]
+
+
+@pytest.mark.book  # the real course, every chapter: what an instructor assigns
+@pytest.mark.parametrize("chapters", [None, "01,07"])
+def test_does_assign_write_a_clean_pack_for_the_whole_course_and_a_subset(chapters, tmp_path):
+    from shipml.course.instructor.leaks import scan, secrets
+
+    chosen = select(ROOT, chapters or ",".join(c.stem for c in select(ROOT, None)))
+    out = assign(ROOT, ",".join(c.stem for c in chosen), tmp_path / "pack")
+    notebooks = sorted(p.stem for p in (out / "student").glob("*.ipynb"))
+    assert notebooks == sorted(c.stem for c in chosen)
+    assert scan(out / "student", secrets(ROOT, chosen)) == []
+    assert scan(out / "autograder" / "solutions", secrets(ROOT, chosen))  # the guard has something to find
+
+
+@pytest.mark.book
+def test_does_grade_give_the_solutions_full_marks_and_the_untouched_pack_none_for_chapters_1_and_7(tmp_path):
+    import csv
+    import shutil
+
+    from shipml.course.instructor.grade import grade
+
+    out = assign(ROOT, "01,07", tmp_path / "pack")
+    submissions = tmp_path / "submissions"
+    for student, folder in (("ada", out / "autograder" / "solutions"), ("bob", out / "student")):
+        (submissions / student).mkdir(parents=True)
+        for notebook in folder.glob("*.ipynb"):
+            shutil.copy(notebook, submissions / student / notebook.name)
+    grade(out / "autograder", submissions, tmp_path / "grades.csv", jobs=2)
+    with (tmp_path / "grades.csv").open(newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["max_points"]]
+    assert {r["exercise"][:4] for r in rows} == {"ch01", "ch07"}
+    assert all(r["status"] == "passed" for r in rows if r["student"] == "ada"), rows
+    assert all(r["status"] == "not attempted" for r in rows if r["student"] == "bob"), rows

@@ -1,11 +1,14 @@
 """`shipml book --edition`: the student edition shows no solution; the instructor edition adds a guide.
 
-The two tests marked `slow` build an edition of chapter 1 each (about a
-minute each on 2 cores, less when the course's execution cache is warm).
+The tests marked `book` build four editions (student and instructor, of the
+whole course and of chapters 1 and 7, whose prerequisite chapter 2 is left
+out) from the execution cache that `shipml execute` fills: about 10 s each on
+2 cores, and none may execute a notebook itself.
 """
 
 import html
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -76,10 +79,81 @@ def _text(path: Path) -> str:
     return raw + "\n" + html.unescape(re.sub(r"<[^>]+>", "", raw))
 
 
+EDITIONS = [("student", None), ("student", "01,07"), ("instructor", None), ("instructor", "01,07")]
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory):
+    """Each edition built once, from the course's execution cache, with jupyter-book's log kept."""
+    built = {}
+
+    def build(edition, chapters):
+        if (edition, chapters) not in built:
+            folder = tmp_path_factory.mktemp(f"{edition}-{chapters or 'all'}".replace(",", "-"))
+            log = folder / "build.log"
+            out = build_edition(ROOT, edition, chapters, folder / "html", log=log)
+            built[edition, chapters] = out, log.read_text()
+        return built[edition, chapters]
+
+    return build
+
+
+@pytest.mark.slow
+@pytest.mark.book  # its builds read the notebooks from the cache that `shipml execute` filled
+@pytest.mark.parametrize("edition, chapters", EDITIONS)
+def test_does_each_edition_build_from_the_cache_for_the_whole_course_and_a_subset(editions, edition, chapters):
+    out, log = editions(edition, chapters)
+    assert "Executing notebook" not in log, "the edition executed a notebook: fill the cache with `shipml execute`"
+    stems = [c.stem for c in select(ROOT, chapters)]
+    built = sorted(p.stem for p in (out / "chapters").glob("*.html"))
+    assert built == sorted(stems)
+    if edition == "student":
+        assert not (out / "solutions").exists() and not (out / "book" / "instructor-guide.html").exists()
+        pages = [p for folder in ("chapters", "exercises", "_sources") for p in (out / folder).rglob("*")]
+        assert len(pages) >= 4 * len(stems)
+        for path in pages:  # no hidden check, no marker (the guard looked for every region's content)
+            if path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                assert "include_hidden" not in text and "BEGIN SOLUTION" not in text, path.relative_to(out)
+    else:
+        assert sorted(p.stem for p in (out / "solutions").glob("*.html")) == sorted(stems)
+        assert sorted(p.stem for p in (out / "instructor").glob("*.html")) == sorted(stems)
+
+
+@pytest.mark.slow
+@pytest.mark.book
+def test_is_a_chapter_whose_prerequisite_is_left_out_built_with_the_prerequisite_as_plain_text(editions):
+    out, _ = editions("student", "01,07")  # chapter 7 builds on chapter 2, which this edition leaves out
+    assert not (out / "chapters" / "02-modeling.html").exists()
+    syllabus = _text(out / "book" / "syllabus.html")
+    assert "prerequisites: Research-style modeling" in syllabus
+    assert "02-modeling.html" not in _text(out / "chapters" / "07-serving.html")
+
+
+@pytest.mark.slow
+@pytest.mark.book
+def test_is_a_solution_region_planted_into_the_built_student_edition_caught_and_named(editions, tmp_path):
+    from shipml.course.instructor.leaks import scan, secrets
+
+    out, _ = editions("student", None)
+    chosen = select(ROOT, None)
+    found = secrets(ROOT, chosen)
+    assert scan(out, found) == []  # what build_edition checked
+    site = tmp_path / "site"
+    shutil.copytree(out, site)
+    region = next(s for s in found if s.region.source == "solutions/02-modeling.md"
+                  and s.region.kind == "solution region")
+    page = site / "chapters" / "07-serving.html"
+    body = "\n".join(html.escape(line) for line in region.region.lines)
+    page.write_text(page.read_text().replace("</main>", f"<pre>{body}</pre></main>", 1))
+    hits = scan(site, found)
+    assert hits == [f"chapters/07-serving.html: {region.describe()}"]
+
+
 @pytest.mark.slow
 @pytest.mark.book  # its build reads the notebooks from the cache that `shipml execute` filled
-def test_does_the_student_edition_hold_no_solution_text_in_any_file(tmp_path):
-    out = build_edition(ROOT, "student", "01", tmp_path / "student")
+def test_does_the_student_edition_hold_no_solution_text_in_any_file(editions):
+    out, _ = editions("student", "01,07")
     assert (out / "chapters" / "01-ml-engineering.html").is_file()
     assert not (out / "solutions").exists()
     secrets = sum(secret_lines(), [])
@@ -93,8 +167,8 @@ def test_does_the_student_edition_hold_no_solution_text_in_any_file(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.book
-def test_does_the_instructor_edition_hold_the_solutions_and_a_guide_page(tmp_path):
-    out = build_edition(ROOT, "instructor", "01", tmp_path / "instructor")
+def test_does_the_instructor_edition_hold_the_solutions_and_a_guide_page(editions):
+    out, _ = editions("instructor", "01,07")
     assert (out / "solutions" / "01-ml-engineering.html").is_file()
     guide = _text(out / "instructor" / "01-ml-engineering.html")
     assert "Instructor guide: The ML engineer" in guide and "Common mistakes" in guide

@@ -17,8 +17,9 @@ writes
   the solution notebooks (to try the grader on), the `requirements.lock` and a
   README. It never goes to students.
 
-Before writing, every file of the student pack is searched for solution lines
-and hidden-check code; a hit is an error, not a pack.
+Before the autograder is written, every file of the student pack is searched
+for solution regions and hidden-check cells (shipml.course.instructor.leaks,
+the guard that the student edition uses too); a hit is an error, not a pack.
 """
 
 from __future__ import annotations
@@ -31,39 +32,12 @@ from pathlib import Path
 
 from shipml.course.instructor.course import Chapter, InstructorError, select
 
-__all__ = ["assign", "secret_lines", "add_arguments", "command"]
+__all__ = ["assign", "add_arguments", "command"]
 
 FORMAT = 1
 _QUOTED_PATH = re.compile(r"""(['"])(?P<path>[^'"\s]+\.[A-Za-z0-9]{1,8})\1""")
 _MARKER = re.compile(r"\b(BEGIN|END)\s+SOLUTION\b")
 _NOTEBOOK_METADATA = ("kernelspec", "language_info", "shipml")
-
-
-def secret_lines(chapter: Chapter, min_length: int = 12) -> set[str]:
-    """Stripped lines of the solution's answers and hidden checks that the exercise and chapter do not show."""
-    import jupytext
-
-    nb = jupytext.read(chapter.solution_md, fmt="md:myst")
-    lines: list[str] = []
-    for cell in nb.cells:
-        tags = cell.metadata.get("tags") or []
-        source = cell.source.split("\n")
-        if "hidden-check" in tags or "solution" in tags:
-            lines += source
-            continue
-        inside = False
-        for line in source:
-            if _MARKER.search(line):
-                inside = "BEGIN" in line
-                continue
-            if inside:
-                lines.append(line)
-    public = ""
-    for path in (chapter.chapter_md, chapter.exercise_md):
-        if path.exists():
-            public += path.read_text(encoding="utf-8")
-    public_lines = {line.strip() for line in public.splitlines()}
-    return {s for s in (line.strip() for line in lines) if len(s) >= min_length and s not in public_lines}
 
 
 def _student_notebook(chapter: Chapter, title: str, due: str | None):
@@ -152,17 +126,19 @@ def _environment(root: Path) -> dict:
     }
 
 
-def _check_pack(student: Path, chapters: list[Chapter]) -> None:
-    secrets = set().union(*(secret_lines(c) for c in chapters)) if chapters else set()
+def _check_pack(root: Path, student: Path, chapters: list[Chapter]) -> None:
+    from shipml.course.instructor.leaks import scan, secrets
+
+    hits = scan(student, secrets(root, chapters))
     for path in sorted(student.rglob("*")):
-        if not path.is_file():
-            continue
-        text = path.read_bytes().decode("utf-8", errors="replace")
-        leaked = _MARKER.search(text) or "hidden-check" in text or next((s for s in secrets if s in text), None)
-        if leaked:
-            shutil.rmtree(student.parent)
-            raise InstructorError(f"the student pack would contain solution or hidden-check text in "
-                                  f"{path.relative_to(student)}: nothing was written")
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            if _MARKER.search(text) or "hidden-check" in text:
+                hits.append(f"{path.relative_to(student).as_posix()}: a solution marker or a hidden-check tag")
+    if hits:
+        shutil.rmtree(student.parent)
+        raise InstructorError("the student pack would contain solution or hidden-check text, so nothing was "
+                              "written: " + "; ".join(hits[:5]))
 
 
 def assign(root, chapters, out, *, title: str | None = None, due: str | None = None, force: bool = False) -> Path:
@@ -191,7 +167,7 @@ def assign(root, chapters, out, *, title: str | None = None, due: str | None = N
     if lock.exists():
         shutil.copy2(lock, student / "requirements.lock")
         shutil.copy2(lock, autograder / "requirements.lock")
-    _check_pack(student, chosen)
+    _check_pack(root, student, chosen)
 
     import jupytext
 

@@ -8,15 +8,19 @@
 The edition is built from a copy of the course in a temporary folder, with a
 `_toc.yml` made from the course's own:
 
-- student: no solution page, no instructor guide; every solution line is
-  searched for in the built files afterwards, and a hit is an error;
+- student: no solution page, no instructor guide; the built files are then
+  searched for every solution region and hidden check of its chapters
+  (shipml.course.instructor.leaks, the guard of `shipml assign` too), and a
+  hit is an error that names the file and the region;
 - instructor: the solutions, and an "Instructor guide" part with one page per
   chapter (objectives, minutes, exercises with their points, the checks, and
   common mistakes: the hints of the checks' cases), generated from the
   notebooks' front matter and the checks registry.
 
-`--chapters` keeps only those chapters (and their exercises and solutions).
-A `{doc}` link to a page that the edition leaves out becomes its plain text.
+`--chapters` keeps only those chapters (and their exercises and solutions);
+any chapters can be chosen, whatever their prerequisites. A `{doc}` link to a
+page that the edition leaves out becomes its plain text, and so does a
+prerequisite outside the edition.
 The course's execution cache (`_build/.jupyter_cache`) is copied in, so
 notebooks whose code has not changed are not executed again. The HTML lands
 in `--out` (default `_build/editions/<edition>`); the build runs with
@@ -25,7 +29,6 @@ in `--out` (default `_build/editions/<edition>`); the build runs with
 
 from __future__ import annotations
 
-import html
 import posixpath
 import re
 import shutil
@@ -42,7 +45,6 @@ __all__ = ["EDITIONS", "build_edition", "edition_toc", "instructor_page", "add_a
 EDITIONS = ("student", "instructor")
 GUIDE_DIR = "instructor"
 _DOC_ROLE = re.compile(r"\{doc\}`(?P<body>[^`]*)`")
-_TAG = re.compile(r"<[^>]+>")
 
 
 def edition_toc(toc: dict, edition: str, stems: list[str]) -> dict:
@@ -173,25 +175,25 @@ def instructor_page(chapter: Chapter) -> str:
     return "\n".join(lines)
 
 
-def _secret_hits(out: Path, chapters: list[Chapter]) -> list[str]:
-    from shipml.course.instructor.assign import secret_lines
+def _leaks(root: Path, out: Path, chapters: list[Chapter]) -> list[str]:
+    from shipml.course.instructor.leaks import scan, secrets
 
-    secrets = set().union(*(secret_lines(c) for c in chapters)) if chapters else set()
-    hits = []
-    for path in sorted(out.rglob("*")):
-        if path.is_file() and path.suffix in (".html", ".ipynb", ".md", ".txt", ".js", ".json"):
-            raw = path.read_text(encoding="utf-8", errors="replace")
-            text = html.unescape(_TAG.sub("", raw)) if path.suffix == ".html" else raw
-            found = next((s for s in secrets if s in text or s in raw), None)
-            if found:
-                hits.append(f"{path.relative_to(out)}: {found[:60]}")
-    return hits
+    return scan(out, secrets(root, chapters))
 
 
 _SKIP = {".git", ".venv", "_build", "tests", "benchmarks", "node_modules", "__pycache__", "_toc.yml"}
 
 
 def _copy_course(root: Path, build: Path, edition: str, stems: list[str], cache: bool) -> None:
+    """Copy what the edition builds from into `build`.
+
+    Every chapter's source is copied, the chapters left out too: a chapter's
+    front matter names its prerequisites, which must be chapters of the course
+    (shipml.course.notebooks.front_matter, which the chapter facts box and the
+    syllabus read). The book builds only the pages of its _toc.yml
+    (`only_build_toc_files` in _config.yml), so a chapter left out is neither
+    built nor shown, and a prerequisite outside the edition is plain text.
+    """
     ignore = shutil.ignore_patterns("*.ipynb", "__pycache__", ".ipynb_checkpoints", "*.egg-info")
     notebooks = ("chapters", "exercises") + (("solutions",) if edition == "instructor" else ())
     for entry in sorted(root.iterdir()):
@@ -202,12 +204,21 @@ def _copy_course(root: Path, build: Path, edition: str, stems: list[str], cache:
         elif entry.name in notebooks:
             (build / entry.name).mkdir()
             for path in entry.iterdir():
-                if path.suffix == ".ipynb" or path.suffix == ".md" and path.stem not in stems:
+                left_out = path.suffix == ".md" and path.stem not in stems and entry.name != "chapters"
+                if path.suffix == ".ipynb" or left_out:
                     continue
                 copy = shutil.copytree if path.is_dir() else shutil.copy2
                 copy(path, build / entry.name / path.name)
         elif entry.is_dir() and entry.name not in ("chapters", "exercises", "solutions"):
             shutil.copytree(entry, build / entry.name, ignore=ignore)
+    config = build / "_config.yml"
+    if config.exists():
+        import yaml
+
+        settings = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+        if not settings.get("only_build_toc_files"):  # the chapters left out must not be built
+            settings["only_build_toc_files"] = True
+            config.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
     if edition == "student" and (build / "book" / "instructor-guide.md").exists():
         (build / "book" / "instructor-guide.md").unlink()
     if cache and (root / "_build" / ".jupyter_cache").is_dir():
@@ -218,8 +229,13 @@ def _copy_course(root: Path, build: Path, edition: str, stems: list[str], cache:
 
 
 def build_edition(root=".", edition: str = "student", chapters=None, out=None, *, cache: bool = True,
-                  quiet: bool = True) -> Path:
-    """Build the edition's HTML into `out` (default `_build/editions/<edition>`); return `out`."""
+                  quiet: bool = True, log=None) -> Path:
+    """Build the edition's HTML into `out` (default `_build/editions/<edition>`); return `out`.
+
+    With `log`, jupyter-book's output is written to that file (a notebook that
+    the build executed itself, rather than took from the cache, shows there as
+    "Executing notebook").
+    """
     import yaml
 
     root = Path(root).resolve()
@@ -250,17 +266,23 @@ def build_edition(root=".", edition: str = "student", chapters=None, out=None, *
                 _unlink_missing(page, build, docs)
         done = subprocess.run(
             [str(jupyter_book), "build", "--warningiserror", "--nitpick", "--keep-going", str(build)],
-            capture_output=quiet, text=True,
+            capture_output=quiet or log is not None, text=True,
         )
+        output = (done.stdout or "") + (done.stderr or "")
+        if log is not None:
+            Path(log).parent.mkdir(parents=True, exist_ok=True)
+            Path(log).write_text(output, encoding="utf-8")
+            if not quiet:
+                print(output, end="")
         if done.returncode != 0:
-            output = ((done.stdout or "") + (done.stderr or "")).splitlines()
-            tail = "\n".join(([line for line in output if "WARNING" in line or "ERROR" in line] or output)[-15:])
+            lines = output.splitlines()
+            tail = "\n".join(([line for line in lines if "WARNING" in line or "ERROR" in line] or lines)[-15:])
             raise InstructorError(f"the {edition} edition did not build (exit {done.returncode}):\n{tail}")
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(build / "_build" / "html", out)
     if edition == "student":
-        hits = _secret_hits(out, chosen)
+        hits = _leaks(root, out, chosen)
         if hits:
             shutil.rmtree(out)
             raise InstructorError("the student edition would show solution text, so it was removed: "
@@ -274,13 +296,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", type=Path, help="the folder for the HTML (default: _build/editions/EDITION)")
     parser.add_argument("--no-cache", action="store_true", help="execute every notebook afresh")
     parser.add_argument("--root", default=".", type=Path, help="the course's root folder (default: .)")
+    parser.add_argument("--log", type=Path, help="write jupyter-book's output to this file")
 
 
 def command(args) -> int:
     from shipml.course.notebooks import AuthoringError
 
     try:
-        out = build_edition(args.root, args.edition, args.chapters, args.out, cache=not args.no_cache)
+        out = build_edition(args.root, args.edition, args.chapters, args.out, cache=not args.no_cache,
+                            log=args.log)
     except (InstructorError, AuthoringError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
