@@ -12,22 +12,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from myst_notebooks import FRONT_MATTER
 
 from shipml.course.cli import main
 from shipml.course.execution import check_log, execute_course, read_notebook
 from shipml.course.validation import validate_notebook
 
-FRONT = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
+FRONT = FRONT_MATTER
 
 REGISTER = '''
 from shipml.course.checks import exercise, expect_number, run

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from myst_notebooks import FRONT_MATTER
 
 from shipml.course.authoring import solution_regions
 from shipml.course.instructor.assign import _check_pack
@@ -16,17 +17,7 @@ from shipml.course.instructor.leaks import find_leaks, public_lines, readable, s
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SOLUTION = '''---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+SOLUTION = FRONT_MATTER + '''
 # Exercises
 
 ```{code-cell} ipython3
