@@ -129,7 +129,9 @@ def _judge_catches(flagged, defect: str):
 
 
 @ex2.case("clean data: nothing is flagged",
-          hint="Run your schema on `defect_batch(None)` and look at `failure_cases`: a check is too strict.")
+          hint="Run `schema.validate(df, lazy=True)` on clean text, `df = as_text(transactions(1000, seed=7, "
+               "days=3, defects={}))` (as_text from shipml.data.ingestion), and read the error's "
+               "`failure_cases`: a check is too strict.")
 def _observe_clean(schema):
     return _flagged(schema, defect_batch(None))
 

@@ -105,3 +105,14 @@ def test_does_an_array_that_claims_to_equal_everything_not_pass():
 
     result = _status("ch04-ex3", sly_counts)
     assert not result.passed and result.status in ("failed", "error"), result.summary()
+
+
+def test_does_the_clean_data_hint_give_the_batch_the_check_uses():
+    from shipml.course.checks import get_exercise
+    from shipml.course.checks.data_pipelines import defect_batch
+    from shipml.data import transactions
+    from shipml.data.ingestion import as_text
+
+    hint = get_exercise("ch04-ex2").cases["clean data: nothing is flagged"].hint
+    assert "as_text(transactions(1000, seed=7, days=3, defects={}))" in hint
+    assert as_text(transactions(1000, seed=7, days=3, defects={})).equals(defect_batch(None))
