@@ -1,7 +1,9 @@
 """Stage 1, data: the running example's transaction stream, its contract, splits, ingestion and validation.
 
     from shipml.data import transactions, COLUMNS
-    df = transactions(100_000, seed=0)
+    df = transactions(days=90, seed=0)               # the scenario's data window, about 90,000 payments
+
+    shipml.data.scenario     the one scenario: the bank's scale, the decision, its costs, the split, the SLO
 
     shipml.data.contract     the one definition of each column: the schema, the request model, typing
     shipml.data.stream       the seeded generator (`transactions`, drift and defect knobs)
@@ -11,7 +13,8 @@
 """
 
 from shipml.data.contract import AGE_BANDS, CHANNELS, COLUMNS, COUNTRIES, DEVICES, MERCHANT_CATEGORIES
+from shipml.data.scenario import SCENARIO, Scenario
 from shipml.data.stream import UNKNOWN_CATEGORIES, Defects, Drift, transactions
 
-__all__ = ["AGE_BANDS", "CHANNELS", "COLUMNS", "COUNTRIES", "DEVICES", "Defects", "Drift", "MERCHANT_CATEGORIES",
+__all__ = ["AGE_BANDS", "CHANNELS", "COLUMNS", "COUNTRIES", "DEVICES", "Defects", "Drift", "MERCHANT_CATEGORIES", "SCENARIO", "Scenario",
            "UNKNOWN_CATEGORIES", "transactions"]

@@ -1,8 +1,9 @@
 """The course's running example: a seeded stream of card transactions.
 
     from shipml.data import transactions
-    df = transactions(100_000, seed=0)              # clean, sorted by timestamp
+    df = transactions(days=90, seed=0)              # clean, sorted by timestamp: about 90,000 payments
     df.is_fraud.mean()                              # about 0.01
+    transactions(days=7).equals(df[df.timestamp < "2026-01-08"])   # True: the stream is prefix-stable
     df = transactions(drift={"start": "2026-03-15", "amount_scale": 1.5})
     df_raw = transactions(defects={"duplicates": 0.01, "missing": 0.02})
 
@@ -10,11 +11,13 @@ Every column is described once, in the contract (`shipml.data.contract`, re-expo
 here as `COLUMNS`); the book's data page renders it.
 Nothing is downloaded: the same seed gives the same frame on every machine.
 
-How the data are made. Accounts come first (home country, age band, typical
-spend, how often they shop online, abroad or at night); each transaction picks
-an account and is drawn around that account's habits. Whether it is fraud is
+How the data are made. The stream is made day by day, each day from its own
+seed, over one fixed sample of accounts: asking for more days adds days and
+changes none. Accounts come first (home country, age band, typical
+spend, how often they shop online, abroad or at night); each day's payments pick
+an account open by then and is drawn around that account's habits. Whether it is fraud is
 then drawn from a logistic model of its features (`_fraud_logit`), whose
-intercept is solved so that the expected fraud rate is `fraud_rate`. Fraud is
+intercept is solved per day so that the expected fraud rate is `fraud_rate`. Fraud is
 likelier for an amount far above the account's own typical amount, a new
 account, an online purchase at night, a merchant abroad (most of all a
 magnetic-stripe swipe abroad) and a few categories; these terms interact, and a
@@ -38,6 +41,7 @@ import pandas as pd
 from scipy.special import expit  # the generator's link; shipml.modeling.scoring scores models, data comes first
 
 from shipml.data.contract import AGE_BANDS, CHANNELS, COUNTRIES, DEVICES, MERCHANT_CATEGORIES
+from shipml.data.scenario import SCENARIO
 
 __all__ = ["Defects", "Drift", "UNKNOWN_CATEGORIES", "transactions"]
 
@@ -91,7 +95,6 @@ _AFTERNOON = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.3, 0.7, 1, 1, 1, 1, 0.
 
 _SPIKE_SHARE = 0.02  # share of transactions that are a spike against the account's habit
 _CONTACTLESS_LIMIT = 50.0
-_TX_PER_ACCOUNT = 50
 
 
 # --- knobs ---
@@ -249,89 +252,108 @@ def _fraud_logit(f, concept):
     return shared + (1.0 - concept) * before + concept * after
 
 
-def _validate(n, seed, fraud_rate, start, days):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a whole number of transactions, at least 1, not {n!r}.")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-        raise ValueError(f"seed must be a whole number of at least 0 (or None), not {seed!r}.")
+_MAX_DAYS = 3_650
+
+
+def _validate(days, seed, fraud_rate, start, per_day, accounts):
+    if isinstance(days, bool) or not isinstance(days, numbers.Integral) or not 1 <= days <= _MAX_DAYS:
+        hint = (" (the stream is made by day, about 1,000 payments a day: ask for days, not rows)"
+                if isinstance(days, numbers.Integral) and not isinstance(days, bool) and days > _MAX_DAYS else "")
+        raise ValueError(f"days must be a whole number of days between 1 and {_MAX_DAYS:,}, not {days!r}{hint}.")
+    if seed is None or isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a whole number of at least 0, not {seed!r}.")
     if isinstance(fraud_rate, bool) or not isinstance(fraud_rate, numbers.Real) or not 0 < fraud_rate < 1:
         raise ValueError(
             f"fraud_rate must be a number strictly between 0 and 1 (the course uses about 0.01), "
             f"not {fraud_rate!r}."
         )
-    if isinstance(days, bool) or not isinstance(days, numbers.Integral) or days < 1:
-        raise ValueError(f"days must be a whole number of days, at least 1, not {days!r}.")
-    return _to_utc(start, "start")
+    for name, value in (("per_day", per_day), ("accounts", accounts)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be a whole number, at least 1, not {value!r}.")
+    return _to_utc(start, "start").floor("D")
 
 
 def transactions(
-    n: int = 100_000,
-    seed: int | None = 0,
+    days: int = SCENARIO.days,
+    seed: int = 0,
     *,
-    fraud_rate: float = 0.01,
-    start="2026-01-01",
-    days: int = 120,
+    fraud_rate: float = SCENARIO.fraud_rate,
+    start=SCENARIO.start,
+    per_day: int = SCENARIO.payments_per_day,
+    accounts: int = SCENARIO.accounts,
     drift: Drift | dict | None = None,
     defects: Defects | dict | None = None,
 ) -> pd.DataFrame:
-    """`n` card transactions over `days` days from `start` (UTC), with the columns of `COLUMNS`.
+    """The card payments of `days` days from `start` (UTC), with the columns of `COLUMNS`.
 
-    The same `seed` gives the same frame. `fraud_rate` is the expected share
-    of fraud; `drift` (a `Drift` or dict) changes the stream from a date on;
-    `defects` (a `Defects` or dict) injects data defects. A bad knob raises
-    ValueError with a sentence that names it.
+    The defaults are the course's scenario (`shipml.data.scenario.SCENARIO`):
+    {accounts} accounts making about {per_day} payments a day. The stream is made
+    day by day, each day from its own seed, so it is prefix-stable: the first
+    week of `transactions(days=30)` is `transactions(days=7)`, row for row.
+    `fraud_rate` is the expected share of fraud; `drift` (a `Drift` or dict)
+    changes the stream from a date on; `defects` (a `Defects` or dict) injects
+    data defects. A bad knob raises ValueError with a sentence that names it.
     """
-    t0 = _validate(n, seed, fraud_rate, start, days)
+    t0 = _validate(days, seed, fraud_rate, start, per_day, accounts)
     drift = _from_mapping(Drift, drift, "drift")
     defects = _from_mapping(Defects, defects, "defects")
-    base_rng, defect_rng = np.random.default_rng(seed).spawn(2)
+    acc = _accounts(_rng(seed, 0, accounts), accounts)
+    drift_s = (drift.start - t0).total_seconds() if drift is not None else None
 
-    draws = _draw(base_rng, n, days)
-    base = _features(draws, np.zeros(n), drift)
-    logit = _fraud_logit(base, 0.0)
-    b_before = _intercept(logit, fraud_rate)
+    parts = []
+    for day in range(days):
+        rng = _rng(seed, 1, day)
+        d = _draw(rng, acc, day, rng.poisson(per_day))
+        weight = np.zeros(len(d["t"]))
+        if drift is not None:
+            elapsed_days = (d["t"] - drift_s) / 86_400
+            if drift.ramp_days > 0:
+                weight = np.clip(elapsed_days / drift.ramp_days, 0.0, 1.0)
+            else:
+                weight = (elapsed_days >= 0).astype(float)
+        base = _features(d, np.zeros(len(weight)), drift)
+        logit = _fraud_logit(base, 0.0)
+        # The day's intercept, solved on its undrifted rows: every day's expected fraud rate is fraud_rate.
+        b_before = _intercept(logit, fraud_rate)
+        feats = _features(d, weight, drift) if weight.any() else base
+        concept = weight * (drift.concept if drift is not None else 0.0)
+        intercept = np.full(len(weight), b_before)
+        if concept.any():
+            b_after = _intercept(_fraud_logit(base, 1.0), fraud_rate)
+            intercept = (1 - concept) * b_before + concept * b_after
+            logit = _fraud_logit(feats, concept)
+        elif feats is not base:
+            logit = _fraud_logit(feats, 0.0)
+        d["is_fraud"] = (d["u_label"] < expit(intercept + logit)).astype(np.int64)
+        parts.append((d, feats))
 
-    weight = np.zeros(n)
-    if drift is not None:
-        drift_s = (drift.start - t0).total_seconds()
-        elapsed_days = (draws["t"] - drift_s) / 86_400
-        if drift.ramp_days > 0:
-            weight = np.clip(elapsed_days / drift.ramp_days, 0.0, 1.0)
-        else:
-            weight = (elapsed_days >= 0).astype(float)
-    feats = _features(draws, weight, drift) if weight.any() else base
-
-    concept = weight * (drift.concept if drift is not None else 0.0)
-    intercept = np.full(n, b_before)
-    if concept.any():
-        # Solved on the undrifted features so the rows before the date stay as they were.
-        b_after = _intercept(_fraud_logit(base, 1.0), fraud_rate)
-        intercept = (1 - concept) * b_before + concept * b_after
-        logit = _fraud_logit(feats, concept)
-    elif feats is not base:
-        logit = _fraud_logit(feats, 0.0)
-    is_fraud = (draws["u_label"] < expit(intercept + logit)).astype(np.int64)
-
-    df, order = _frame(draws, feats, is_fraud, t0)
+    d = {key: np.concatenate([p[0][key] for p in parts]) for key in parts[0][0] if key != "acc"}
+    d["acc"] = acc
+    feats = {key: np.concatenate([p[1][key] for p in parts]) for key in parts[0][1]}
+    df, order = _frame(d, feats, d["is_fraud"], t0)
     if defects is not None:
-        df = _inject(df, feats["offset_s"][order], defects, defect_rng)
+        df = _inject(df, feats["offset_s"][order], defects, seed, d["day"][order])
     return df
 
 
-def _draw(rng, n, days):
-    """Every random number the clean stream uses, drawn once (drift reuses them)."""
-    n_acc = max(1, round(n / _TX_PER_ACCOUNT))
+def _rng(seed, stream, index):
+    """An independent generator per (seed, stream, index): accounts, each day, each day's defects."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, index)))
+
+
+# Accounts opening during the data: spread over this many days, whatever the number of days asked for.
+_NEW_ACCOUNT_HORIZON = 365
+
+
+def _accounts(rng, n_acc):
+    """The sample's accounts: the same for every number of days."""
     band = _pick(rng.random(n_acc), _AGE_P)
     home = _pick(rng.random(n_acc), _HOME_P)
-    # Most accounts are years old; one in seven opens around or during the window.
+    # Most accounts are years old; one in seven opens shortly before or during the data.
     is_new = rng.random(n_acc) < 1 / 7
-    open_day = np.where(
-        is_new,
-        rng.integers(-30, max(1, int(days * 0.85)), n_acc),
-        -rng.integers(90, 3650, n_acc),
-    )
+    open_day = np.where(is_new, rng.integers(-30, _NEW_ACCOUNT_HORIZON, n_acc), -rng.integers(90, 3650, n_acc))
     online_p = rng.beta(6 * _AGE_ONLINE[band], 6 * (1 - _AGE_ONLINE[band]))
-    acc = {
+    return {
         "band": band,
         "home": home,
         "open_day": open_day,
@@ -341,19 +363,22 @@ def _draw(rng, n, days):
         "abroad_p": rng.beta(1.0, 14.0, n_acc),
         "night_p": _AGE_NIGHT[band],
         "app_p": _AGE_APP[band],
+        # Busy and quiet accounts.
+        "activity": rng.gamma(2.0, 1.0, n_acc),
     }
-    # Busy and quiet accounts.
-    activity = rng.gamma(2.0, 1.0, n_acc)
-    a = _pick(rng.random(n), activity)
 
+
+def _draw(rng, acc, day, n):
+    """Every random number of one day's payments, drawn once (drift reuses them)."""
+    open_ = np.flatnonzero(acc["open_day"] <= day)
+    a = open_[_pick(rng.random(n), acc["activity"][open_])]
     d = {f"u_{name}": rng.random(n) for name in (
         "abroad", "country", "channel", "cat", "device", "swipe", "owl", "hour", "spike", "label",
     )}
     d.update({
         "a": a,
         "acc": acc,
-        "days": days,
-        "day_u": rng.random(n),
+        "day": np.full(n, day, dtype=np.int64),
         "second": rng.integers(0, 3600, n),
         "eps": rng.normal(0, 1, n),
         "spike_log": rng.uniform(1.2, 2.8, n),
@@ -363,8 +388,13 @@ def _draw(rng, n, days):
 
 
 def _place_in_time(d):
-    """Timestamps (seconds from start) from local hours; they never depend on drift."""
-    acc, a, days = d["acc"], d["a"], d["days"]
+    """Timestamps (seconds from start) from local hours; they never depend on drift.
+
+    A payment stays in the UTC day it was drawn for (its local time is wrapped
+    by whole days into it): that keeps each day's rows within the day, which is
+    what makes the stream prefix-stable.
+    """
+    acc, a = d["acc"], d["a"]
     home = acc["home"][a]
     abroad = d["u_abroad"] < acc["abroad_p"][a]
     country = _pick(d["u_country"], _ABROAD_P)
@@ -375,12 +405,7 @@ def _place_in_time(d):
     where = np.where(online, home, country)
     owl = d["u_owl"] < acc["night_p"][a]
     hour = np.where(owl, _pick(d["u_hour"], _HOUR_NIGHT), _pick(d["u_hour"], _HOUR_DAY))
-    first = np.maximum(0, acc["open_day"][a])
-    span = days - first
-    day = first + np.floor(d["day_u"] * span).astype(np.int64)
-    t = day * 86_400 + hour * 3600 + d["second"] - _OFFSET_S[where]
-    # Wrap by whole days into the account's window: keeps the local hour.
-    t = first * 86_400 + np.mod(t - first * 86_400, span * 86_400)
+    t = d["day"] * 86_400 + np.mod(hour * 3600 + d["second"] - _OFFSET_S[where], 86_400)
     d.update(t=t, home=home, country=country, abroad=abroad)
     return d
 
@@ -466,21 +491,47 @@ def _rows(rng, n, rate):
     return rng.choice(n, size=int(round(rate * n)), replace=False)
 
 
-def _inject(df, offset_s, defects, rng):
+def _defect_draws(defects, seed, day):
+    """Which rows get which defect, drawn day by day (each day from its own seed): prefix-stable too."""
+    draws = {name: [] for name in ("delay_s", "missing", "which", "negative", "unknown", "pick", "wrong", "kind",
+                                   "mixed", "copies", "shift")}
+    for d in np.unique(day):
+        rows = np.flatnonzero(day == d)  # the day's rows, in time order
+        rng, n = _rng(seed, 2, int(d)), len(rows)
+        # The pipeline receives a row seconds after the event; a late one hours to days after.
+        delay_s = rng.exponential(5.0, n)
+        late = _rows(rng, n, defects.late_events)
+        delay_s[late] = rng.uniform(2 * 3600, 72 * 3600, len(late))
+        draws["delay_s"].append(delay_s)
+        missing = _rows(rng, n, defects.missing)
+        draws["missing"].append(rows[missing])
+        draws["which"].append(rng.integers(0, len(_MISSABLE), len(missing)))
+        draws["negative"].append(rows[_rows(rng, n, defects.negative_amounts)])
+        unknown = _rows(rng, n, defects.unknown_categories)
+        draws["unknown"].append(rows[unknown])
+        draws["pick"].append(rng.integers(0, len(UNKNOWN_CATEGORIES), len(unknown)))
+        wrong = _rows(rng, n, defects.wrong_types)
+        draws["wrong"].append(rows[wrong])
+        draws["kind"].append(rng.integers(0, 3, len(wrong)))
+        draws["mixed"].append(rows[_rows(rng, n, defects.mixed_timezones)])
+        copies = _rows(rng, n, defects.duplicates)
+        draws["copies"].append(rows[copies])
+        draws["shift"].append(rng.integers(1, 10, len(copies)))
+    return {name: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64) for name, parts in draws.items()}
+
+
+def _inject(df, offset_s, defects, seed, day):
     """A raw copy of the clean frame with the requested defects, in arrival order."""
     df = df.copy()
     n = len(df)
     seconds = df["timestamp"].dt.tz_localize(None).to_numpy().astype("datetime64[s]")
+    draws = _defect_draws(defects, seed, day)
 
-    # The pipeline receives a row seconds after the event; a late one hours to days after.
-    delay_s = rng.exponential(5.0, n)
-    late = _rows(rng, n, defects.late_events)
-    delay_s[late] = rng.uniform(2 * 3600, 72 * 3600, len(late))
+    delay_s = draws["delay_s"].astype(float)
     ingested = seconds.astype("datetime64[ms]") + np.round(delay_s * 1000).astype("timedelta64[ms]")
     df["ingested_at"] = pd.DatetimeIndex(ingested).tz_localize("UTC").as_unit("us")
 
-    missing = _rows(rng, n, defects.missing)
-    which = rng.integers(0, len(_MISSABLE), len(missing))
+    missing, which = draws["missing"], draws["which"]
     for k, column in enumerate(_MISSABLE):
         rows = missing[which == k]
         if len(rows) == 0:
@@ -489,28 +540,27 @@ def _inject(df, offset_s, defects, rng):
             df[column] = df[column].astype(np.float64)
         df.iloc[rows, df.columns.get_loc(column)] = np.nan
 
-    negative = _rows(rng, n, defects.negative_amounts)
+    negative = draws["negative"]
     df.iloc[negative, df.columns.get_loc("amount")] = -df["amount"].to_numpy()[negative]
 
-    unknown = _rows(rng, n, defects.unknown_categories)
+    unknown = draws["unknown"]
     if len(unknown):
         cats = df["merchant_category"].cat.add_categories(list(UNKNOWN_CATEGORIES))
-        pick = rng.integers(0, len(UNKNOWN_CATEGORIES), len(unknown))
-        cats.iloc[unknown] = np.asarray(UNKNOWN_CATEGORIES, dtype=object)[pick]
+        cats.iloc[unknown] = np.asarray(UNKNOWN_CATEGORIES, dtype=object)[draws["pick"]]
         df["merchant_category"] = cats
 
-    wrong = _rows(rng, n, defects.wrong_types)
+    wrong = draws["wrong"]
     if len(wrong):
         amount = df["amount"].to_numpy(dtype=object, copy=True)
         values = df["amount"].to_numpy()[wrong]
         text = np.strings.mod("%.2f", np.nan_to_num(values.astype(float)))
-        kind = rng.integers(0, 3, len(wrong))
+        kind = draws["kind"]
         text = np.where(kind == 0, np.strings.replace(text, ".", ","), np.strings.add(text, " EUR"))
         text = np.where((kind == 2) | np.isnan(values.astype(float)), "N/A", text)
         amount[wrong] = text.astype(object)
         df["amount"] = pd.Series(amount, index=df.index, dtype=object)
 
-    mixed = _rows(rng, n, defects.mixed_timezones)
+    mixed = draws["mixed"]
     if len(mixed) or defects.mixed_timezones > 0:
         text = np.strings.add(np.datetime_as_string(seconds, unit="s"), "+00:00")
         local = np.datetime_as_string(seconds[mixed] + offset_s[mixed].astype("timedelta64[s]"), unit="s")
@@ -518,10 +568,14 @@ def _inject(df, offset_s, defects, rng):
         df["timestamp"] = pd.array(text, dtype="str")
 
     # Arrival order; a duplicate is a redelivery that arrives a few rows after the original.
-    df = df.iloc[np.argsort(ingested, kind="stable")].reset_index(drop=True)
-    copies = _rows(rng, n, defects.duplicates)
+    arrival = np.argsort(ingested, kind="stable")
+    df = df.iloc[arrival].reset_index(drop=True)
+    copies = draws["copies"]
     if len(copies):
-        position = np.concatenate([np.arange(n), copies + rng.integers(1, 10, len(copies)) + 0.5])
+        rank = np.empty(n, dtype=np.int64)
+        rank[arrival] = np.arange(n)  # where each clean row now sits
+        copies = rank[copies]
+        position = np.concatenate([np.arange(n), copies + draws["shift"] + 0.5])
         source = np.concatenate([np.arange(n), copies])
         df = df.iloc[source[np.argsort(position, kind="stable")]].reset_index(drop=True)
     return df

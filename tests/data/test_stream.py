@@ -23,7 +23,7 @@ from shipml.data import (
     transactions,
 )
 
-N = 100_000
+DAYS = 120  # about 120,000 payments
 DRIFT_START = pd.Timestamp("2026-03-15", tz="UTC")
 ALL_DEFECTS = {
     "duplicates": 0.01, "missing": 0.02, "wrong_types": 0.005, "negative_amounts": 0.003,
@@ -33,17 +33,17 @@ ALL_DEFECTS = {
 
 @pytest.fixture(scope="module")
 def df():
-    return transactions(N, seed=0)
+    return transactions(days=DAYS, seed=0)
 
 
 @pytest.fixture(scope="module")
 def raw():
-    return transactions(N, seed=0, defects=ALL_DEFECTS)
+    return transactions(days=DAYS, seed=0, defects=ALL_DEFECTS)
 
 
 @functools.cache
 def _drifted(knobs):
-    return transactions(N, seed=0, drift={"start": "2026-03-15", **dict(knobs)})
+    return transactions(days=DAYS, seed=0, drift={"start": "2026-03-15", **dict(knobs)})
 
 
 def drifted(**knobs):
@@ -67,16 +67,43 @@ def simple_features(frame):
 # --- the clean frame ---
 
 
+def test_the_stream_is_prefix_stable_a_week_is_the_first_week_of_a_month():
+    week, month = transactions(days=7, seed=3), transactions(days=30, seed=3)
+    first_week = month[month["timestamp"] < pd.Timestamp("2026-01-08", tz="UTC")]
+    pd.testing.assert_frame_equal(week, first_week)
+    assert len(month) > 4 * len(week)
+
+
+def test_raw_feeds_are_prefix_stable_up_to_arrival_time():
+    cut = pd.Timestamp("2026-01-08", tz="UTC")
+    week = transactions(days=7, seed=3, defects=ALL_DEFECTS)
+    month = transactions(days=30, seed=3, defects=ALL_DEFECTS)
+    pd.testing.assert_frame_equal(week[week["ingested_at"] < cut].reset_index(drop=True),
+                                  month[month["ingested_at"] < cut].reset_index(drop=True))
+
+
+def test_a_day_has_about_the_scenarios_payments_and_the_accounts_are_a_fixed_sample():
+    from shipml.data.scenario import SCENARIO
+
+    frame = transactions(days=30, seed=0)
+    per_day = frame.groupby(frame["timestamp"].dt.floor("D")).size()
+    assert len(per_day) == 30 and abs(per_day.mean() / SCENARIO.payments_per_day - 1) < 0.03
+    assert frame["account_id"].nunique() <= SCENARIO.accounts
+    # The same account has the same attributes in a week and in a month.
+    week = transactions(days=7, seed=0).groupby("account_id")["home_country"].first()
+    assert frame.groupby("account_id")["home_country"].first().reindex(week.index).equals(week)
+
+
 def test_same_seed_gives_the_same_frame_and_another_seed_another():
-    a = transactions(2_000, seed=7)
-    pd.testing.assert_frame_equal(a, transactions(2_000, seed=7))
-    assert not a.equals(transactions(2_000, seed=8))
-    assert not a["amount"].equals(transactions(2_000, seed=8)["amount"])
+    a = transactions(days=2, seed=7)
+    pd.testing.assert_frame_equal(a, transactions(days=2, seed=7))
+    assert not a.equals(transactions(days=2, seed=8))
+    assert not a["amount"].equals(transactions(days=2, seed=8)["amount"])
 
 
 def test_columns_are_those_of_COLUMNS_in_order_with_clean_dtypes(df):
     assert list(df.columns) == list(COLUMNS)
-    assert len(df) == N and df.index.equals(pd.RangeIndex(N))
+    assert 115_000 < len(df) < 125_000 and df.index.equals(pd.RangeIndex(len(df)))
     assert df["timestamp"].dtype == "datetime64[us, UTC]"
     assert df["amount"].dtype == np.float64
     for column in ("hour", "account_age_days", "is_fraud"):
@@ -93,12 +120,12 @@ def test_ids_are_formatted_unique_and_in_time_order(df):
     assert df["transaction_id"].iloc[0] == "tx0000001"
     assert df["transaction_id"].str.fullmatch(r"tx\d{7}").all()
     assert df["account_id"].str.fullmatch(r"acc\d{5}").all()
-    assert 1_000 < df["account_id"].nunique() < 3_000
+    assert 1_000 < df["account_id"].nunique() <= 5_000  # the scenario's sample of accounts
     assert df["timestamp"].is_monotonic_increasing
 
 
 def test_timestamps_lie_in_the_window_from_start():
-    frame = transactions(5_000, seed=1, start="2025-06-01", days=10)
+    frame = transactions(seed=1, start="2025-06-01", days=10)
     start = pd.Timestamp("2025-06-01", tz="UTC")
     assert frame["timestamp"].min() >= start
     assert frame["timestamp"].max() < start + pd.Timedelta(days=10)
@@ -149,7 +176,7 @@ def test_account_attributes_stay_fixed_per_account(df):
 
 @pytest.mark.parametrize("rate", [0.005, 0.01, 0.02])
 def test_fraud_rate_is_close_to_the_target(rate):
-    observed = transactions(N, seed=3, fraud_rate=rate)["is_fraud"].mean()
+    observed = transactions(days=DAYS, seed=3, fraud_rate=rate)["is_fraud"].mean()
     assert abs(observed - rate) < 0.2 * rate
 
 
@@ -180,13 +207,13 @@ def test_risks_interact_so_together_they_weigh_more_than_apart(df):
 
 def test_age_band_is_not_used_by_the_mechanism_but_habits_differ(df):
     rates = df.groupby("age_band", observed=True)["is_fraud"].mean()
-    assert rates.max() < 1.6 * rates.min()
+    assert rates.max() < 1.8 * rates.min()
     online = (df["channel"] == "online").groupby(df["age_band"], observed=True).mean()
     assert online["18-25"] > online["61+"] + 0.15
 
 
 def test_a_linear_model_learns_fraud_but_cannot_separate_it():
-    frame = transactions(30_000, seed=0)
+    frame = transactions(days=30, seed=0)
     train, test = frame.iloc[:21_000], frame.iloc[21_000:]
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1_000))
     model.fit(simple_features(train), train["is_fraud"])
@@ -250,7 +277,7 @@ def test_concept_drift_moves_fraud_to_other_categories_at_a_similar_rate(df):
 
 
 def test_a_model_trained_before_concept_drift_does_worse_after_it():
-    frame = transactions(60_000, seed=1, drift={"start": "2026-03-01", "concept": 1.0})
+    frame = transactions(days=120, seed=1, drift={"start": "2026-03-01", "concept": 1.0})
     before = frame["timestamp"] < pd.Timestamp("2026-03-01", tz="UTC")
     train, after = frame[before], frame[~before]
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1_000))
@@ -273,8 +300,8 @@ def test_ramped_drift_grows_over_its_ramp(df):
 
 
 def test_drift_as_dataclass_and_as_dict_give_the_same_frame():
-    as_dict = transactions(3_000, seed=2, drift={"start": "2026-02-01", "online_share": 0.3})
-    as_class = transactions(3_000, seed=2, drift=Drift(start="2026-02-01", online_share=0.3))
+    as_dict = transactions(days=40, seed=2, drift={"start": "2026-02-01", "online_share": 0.3})
+    as_class = transactions(days=40, seed=2, drift=Drift(start="2026-02-01", online_share=0.3))
     pd.testing.assert_frame_equal(as_dict, as_class)
     assert Drift("2026-02-01").start == pd.Timestamp("2026-02-01", tz="UTC")
 
@@ -283,21 +310,22 @@ def test_drift_as_dataclass_and_as_dict_give_the_same_frame():
 
 
 def test_without_defects_nothing_is_added_and_with_zero_defects_only_ingested_at(df):
-    frame = transactions(5_000, seed=0, defects={})
+    frame = transactions(days=5, seed=0, defects={})
     assert list(frame.columns) == [*COLUMNS, "ingested_at"]
     assert frame["ingested_at"].is_monotonic_increasing
     assert (frame["ingested_at"] >= frame["timestamp"]).all()
     back = frame.sort_values("transaction_id").reset_index(drop=True).drop(columns="ingested_at")
-    pd.testing.assert_frame_equal(back, transactions(5_000, seed=0))
+    pd.testing.assert_frame_equal(back, transactions(days=5, seed=0))
     assert "ingested_at" not in df
 
 
 def test_duplicates_are_exact_copies_near_their_original(raw):
     copies = raw.duplicated(keep="first")
-    assert copies.sum() == 1_000 and len(raw) == N + 1_000
-    assert raw["transaction_id"].duplicated().sum() == 1_000
+    n_clean = raw["transaction_id"].nunique()
+    assert abs(copies.sum() / n_clean - 0.01) < 0.001 and len(raw) == n_clean + copies.sum()
+    assert raw["transaction_id"].duplicated().sum() == copies.sum()
     first = raw.index[raw.duplicated(keep="last")]
-    assert len(first) == 1_000
+    assert len(first) == copies.sum()
 
 
 def test_missing_values_appear_at_their_rate_outside_the_key_columns(raw):
@@ -342,7 +370,7 @@ def test_mixed_timezones_are_text_with_offsets_for_the_same_instant(raw, df):
 
 
 def test_late_events_arrive_out_of_time_order_at_their_rate():
-    frame = transactions(N, seed=0, defects={"late_events": 0.01})
+    frame = transactions(days=DAYS, seed=0, defects={"late_events": 0.01})
     jumps_back = frame["timestamp"].diff() < -pd.Timedelta(hours=1)
     assert jumps_back.mean() == pytest.approx(0.01, rel=0.1)
     assert frame["ingested_at"].is_monotonic_increasing
@@ -360,8 +388,8 @@ def test_defects_do_not_change_the_underlying_transactions(raw, df):
 
 def test_defects_as_dataclass_and_as_dict_give_the_same_frame():
     pd.testing.assert_frame_equal(
-        transactions(3_000, seed=4, defects={"missing": 0.1, "duplicates": 0.05}),
-        transactions(3_000, seed=4, defects=Defects(missing=0.1, duplicates=0.05)),
+        transactions(days=3, seed=4, defects={"missing": 0.1, "duplicates": 0.05}),
+        transactions(days=3, seed=4, defects=Defects(missing=0.1, duplicates=0.05)),
     )
 
 
@@ -369,15 +397,17 @@ def test_defects_as_dataclass_and_as_dict_give_the_same_frame():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: transactions(0), "n must be a whole number.*not 0"),
-    (lambda: transactions(2.5), "n must be a whole number.*not 2.5"),
+    (lambda: transactions(0), "days must be a whole number of days.*not 0"),
+    (lambda: transactions(2.5), "days must be a whole number of days.*not 2.5"),
+    (lambda: transactions(60_000), "not 60000 .*ask for days, not rows"),
+    (lambda: transactions(10, per_day=0), "per_day must be a whole number.*not 0"),
+    (lambda: transactions(10, seed=None), "seed must be.*not None"),
     (lambda: transactions(10, seed=-1), "seed must be.*not -1"),
     (lambda: transactions(10, fraud_rate=1.5), "fraud_rate must be.*between 0 and 1.*not 1.5"),
     (lambda: transactions(10, fraud_rate=0), "fraud_rate must be.*not 0"),
     (lambda: transactions(10, start="2026-13-01"), "start is '2026-13-01', which is not a date"),
     (lambda: transactions(10, start=20260101), "start is 20260101, which is not a date"),
-    (lambda: transactions(10, days=0), "days must be.*not 0"),
-    (lambda: transactions(10, drift={"start": "2026-02-01", "amount_scal": 2}), "no knob 'amount_scal'.*amount_scale"),
+        (lambda: transactions(10, drift={"start": "2026-02-01", "amount_scal": 2}), "no knob 'amount_scal'.*amount_scale"),
     (lambda: transactions(10, drift={"amount_scale": 2}), "drift needs 'start'"),
     (lambda: transactions(10, drift={"start": "soon"}), "drift start is 'soon', which is not a date"),
     (lambda: transactions(10, drift={"start": "2026-02-01", "amount_scale": 0}), "amount_scale must be a positive"),
@@ -396,8 +426,8 @@ def test_bad_knobs_raise_a_sentence_that_names_them(call, message):
 # --- speed and isolation ---
 
 
-def test_100k_rows_take_well_under_a_second():
-    best = min(_timed(lambda: transactions(N, seed=s)) for s in range(3))
+def test_120k_rows_take_well_under_a_second():
+    best = min(_timed(lambda: transactions(days=DAYS, seed=s)) for s in range(3))
     assert best < 1.5
 
 
@@ -407,12 +437,12 @@ def test_generation_never_touches_the_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    transactions(1_000, seed=0, drift={"start": "2026-02-01", "concept": 1.0}, defects=ALL_DEFECTS)
+    transactions(days=1, seed=0, drift={"start": "2026-02-01", "concept": 1.0}, defects=ALL_DEFECTS)
 
 
 def test_one_row_and_a_one_day_window_work():
-    frame = transactions(1, seed=0, days=1, defects=ALL_DEFECTS)
-    assert len(frame) == 1 and frame["transaction_id"].iloc[0] == "tx0000001"
+    frame = transactions(days=1, seed=0, per_day=1, defects=ALL_DEFECTS)
+    assert 1 <= len(frame) <= 5 and frame["transaction_id"].iloc[0] == "tx0000001"
 
 
 def _timed(fn):

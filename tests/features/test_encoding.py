@@ -10,7 +10,7 @@ from shipml.data.splits import stratified_split
 
 @pytest.fixture(scope="module")
 def df():
-    return transactions(3_000, seed=1)
+    return transactions(days=3, seed=1)
 
 
 def test_transform_gives_float32_rows_with_one_column_per_feature_name(df):

@@ -11,12 +11,13 @@ from shipml.data.splits import time_split
 
 @pytest.fixture(scope="module")
 def df():
-    return transactions(5_000, seed=3)
+    return transactions(days=5, seed=3)
 
 
 def test_is_the_split_by_time_oldest_first(df):
     df_train, df_val, df_test = time_split(df)
-    assert (len(df_train), len(df_val), len(df_test)) == (3_000, 1_000, 1_000)
+    n = len(df)
+    assert (len(df_train), len(df_val), len(df_test)) == (int(0.6 * n), int(0.8 * n) - int(0.6 * n), n - int(0.8 * n))
     assert df_train.timestamp.max() <= df_val.timestamp.min() <= df_val.timestamp.max() <= df_test.timestamp.min()
 
 

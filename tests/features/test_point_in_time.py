@@ -34,7 +34,7 @@ def test_do_same_instant_events_and_first_transactions_get_no_past():
 
 
 def test_does_it_match_the_definition_on_shuffled_transactions():
-    df = transactions(600, 5, days=6)[["account_id", "timestamp", "amount"]].sample(frac=1.0, random_state=1)
+    df = transactions(seed=5, days=6)[["account_id", "timestamp", "amount"]].sample(frac=1.0, random_state=1)
     got = account_features(df, df)
     want = _brute_force(df)
     assert got.tx_last_24h.equals(want.tx_last_24h)
@@ -42,7 +42,7 @@ def test_does_it_match_the_definition_on_shuffled_transactions():
 
 
 def test_are_online_features_identical_to_offline():
-    df = transactions(800, 6, days=4)
+    df = transactions(seed=6, days=4)
     offline = account_features(df, df)
     for tx in df.sample(25, random_state=0).to_dict("records"):
         online = online_features(tx, df[df.timestamp < tx["timestamp"]])
@@ -57,7 +57,7 @@ def test_does_an_account_without_history_get_neutral_features():
 
 
 def test_do_the_peeking_features_see_the_future():
-    df = transactions(500, 7, days=3)
+    df = transactions(seed=7, days=3)
     naive = peeking_features(df)
     first = df.groupby("account_id").head(1).index
     # The first transaction of an account has no past, yet the naive mean already knows the later amounts.

@@ -11,7 +11,7 @@ from shipml.features.encoding import CATEGORICAL, NUMERIC, fit_encoder
 
 
 def _fitted():
-    df = transactions(6_000, seed=1, fraud_rate=0.05)
+    df = transactions(days=6, seed=1, fraud_rate=0.05)
     encoder = fit_encoder(df)
     logistic = LogisticRegression(max_iter=500).fit(encoder.transform(df), df.is_fraud)
     return df, encoder, logistic
@@ -42,3 +42,30 @@ def test_does_shuffling_an_unused_column_cost_nothing():
     table = permutation_importance(model, df, df.is_fraud, [*NUMERIC, *CATEGORICAL, "age_band"], n_repeats=2)
     assert table.loc["age_band", "pr_auc_drop"] == 0.0  # not an input of the encoder
     assert table.pr_auc_drop.iloc[0] > 0
+
+
+def test_are_a_depth_zero_fraud_mlp_s_weights_its_coefficients():
+    import pytest
+    import torch
+
+    from shipml.governance.explain import linear_weights
+    from shipml.modeling.mlp import FraudMLP, predict_scores
+
+    df, encoder, _ = _fitted()
+    torch.manual_seed(0)
+    model = FraudMLP(len(encoder.feature_names), depth=0)
+    rows = df.iloc[:20]
+    parts = contributions(encoder, model, rows, df)
+    coef, intercept = linear_weights(model)
+    average = float(encoder.transform(df).mean(axis=0) @ coef + intercept)
+    scores = predict_scores(model, encoder.transform(rows))
+    assert np.allclose(parts.sum(axis=1) + average, np.log(scores / (1 - scores)), atol=1e-4)
+    with pytest.raises(ValueError, match="linear model"):
+        contributions(encoder, FraudMLP(len(encoder.feature_names), depth=1), rows, df)
+
+
+def test_does_permutation_importance_take_a_scoring_function():
+    df, encoder, logistic = _fitted()
+    table = permutation_importance(lambda rows: logistic.predict_proba(encoder.transform(rows))[:, 1], df,
+                                   df.is_fraud, [*NUMERIC, *CATEGORICAL, "age_band"], n_repeats=2)
+    assert table.loc["age_band", "pr_auc_drop"] == 0.0 and table.pr_auc_drop.iloc[0] > 0
