@@ -2,6 +2,7 @@
 
     from shipml.evaluation.cost import expected_cost, cost_curve, best_threshold, decision_cost, roi, plot_cost_curve
     expected_cost(y_true, scores, 0.3, cost_fp=5.0, amounts=amounts)   # EUR at one threshold
+    expected_cost(y_true, scores, 0.3, cost_fp=5.0, cost_review=3.0, amounts=amounts)  # held fraud is reviewed too
     curve = cost_curve(y_true, scores, cost_fp=5.0, amounts=amounts)  # one row per threshold
     threshold = best_threshold(y_true, scores, cost_fp=5.0, amounts=amounts)
     decision_cost(y_true, rule_flags, cost_fp=5.0, amounts=amounts)    # any yes/no decision: a rule, no model
@@ -12,8 +13,10 @@ A transaction is flagged when `scores >= threshold`: threshold 0 flags every
 transaction, threshold 1 flags only scores of exactly 1, and a score equal to
 the threshold is flagged (as in scikit-learn's `roc_curve`). Each missed fraud
 costs `cost_fn_fraction * amount` (one unit each when `amounts` is None); each
-false alarm costs `cost_fp` (review time and customer friction). Flagged fraud
-and untouched legitimate transactions cost nothing.
+false alarm costs `cost_fp` (review time and customer friction). Each flagged
+fraud costs `cost_review`, the analyst's time on it (0 by default: count it
+when review hours are counted, as `shipml.data.scenario.SCENARIO` does).
+Untouched legitimate transactions cost nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ THRESHOLDS = np.linspace(0.0, 1.0, 1001)
 THRESHOLDS.flags.writeable = False  # shared by every caller: nobody may change it in place
 
 
-def _validated(y_true, scores, amounts, cost_fp, cost_fn_fraction):
+def _validated(y_true, scores, amounts, cost_fp, cost_fn_fraction, cost_review=0.0):
     """The inputs as numpy arrays, or a ValueError that says in a sentence what is wrong."""
     y_true = np.asarray(y_true)
     scores = np.asarray(scores, dtype=float)
@@ -50,8 +53,8 @@ def _validated(y_true, scores, amounts, cost_fp, cost_fn_fraction):
             )
         if np.isnan(amounts).any() or (amounts < 0).any():
             raise ValueError("amounts must be non-negative numbers, without missing values.")
-    for name, value in (("cost_fp", cost_fp), ("cost_fn_fraction", cost_fn_fraction)):
-        if not np.isscalar(value) or not np.isfinite(value) or value < 0:
+    for name, value in (("cost_fp", cost_fp), ("cost_fn_fraction", cost_fn_fraction), ("cost_review", cost_review)):
+        if not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a non-negative number; got {value!r}.")
     return y_true.astype(bool), scores, amounts
 
@@ -62,40 +65,46 @@ def _validated_threshold(threshold) -> float:
     return float(threshold)
 
 
-def decision_breakdown(y_true, flagged, *, cost_fp, cost_fn_fraction=1.0, amounts=None) -> dict:
+def decision_breakdown(y_true, flagged, *, cost_fp, cost_fn_fraction=1.0, amounts=None, cost_review=0.0) -> dict:
     """Counts and EUR costs of a yes/no decision per transaction, with the keys of `cost_curve`'s columns."""
     flagged = np.asarray(flagged)
     if flagged.dtype != bool and flagged.size:
         raise ValueError("flagged must hold True (flag the transaction) or False for each transaction.")
     flagged = flagged.astype(bool)
-    y_true, _, amounts = _validated(y_true, flagged.astype(float), amounts, cost_fp, cost_fn_fraction)
+    y_true, _, amounts = _validated(y_true, flagged.astype(float), amounts, cost_fp, cost_fn_fraction, cost_review)
     missed = y_true & ~flagged
     false_alarms = ~y_true & flagged
+    caught = y_true & flagged
     cost_false_alarms = float(cost_fp * false_alarms.sum())
     cost_missed_fraud = float(cost_fn_fraction * amounts[missed].sum())
+    cost_caught_fraud = float(cost_review * caught.sum())
     return {
         "flagged": int(flagged.sum()),
         "false_alarms": int(false_alarms.sum()),
         "missed_fraud": int(missed.sum()),
+        "caught_fraud": int(caught.sum()),
         "cost_false_alarms": cost_false_alarms,
         "cost_missed_fraud": cost_missed_fraud,
-        "cost": cost_false_alarms + cost_missed_fraud,
+        "cost_caught_fraud": cost_caught_fraud,
+        "cost": cost_false_alarms + cost_missed_fraud + cost_caught_fraud,
     }
 
 
-def decision_cost(y_true, flagged, *, cost_fp, cost_fn_fraction=1.0, amounts=None) -> float:
+def decision_cost(y_true, flagged, *, cost_fp, cost_fn_fraction=1.0, amounts=None, cost_review=0.0) -> float:
     """Total EUR cost of any yes/no decision per transaction (a model at a threshold, a rule, no model)."""
     return decision_breakdown(
-        y_true, flagged, cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction, amounts=amounts
+        y_true, flagged, cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction, amounts=amounts, cost_review=cost_review
     )["cost"]
 
 
-def expected_cost(y_true, scores, threshold, *, cost_fp, cost_fn_fraction=1.0, amounts=None) -> float:
+def expected_cost(y_true, scores, threshold, *, cost_fp, cost_fn_fraction=1.0, amounts=None,
+                  cost_review=0.0) -> float:
     """Total EUR cost of flagging the transactions whose score is at least `threshold`."""
     threshold = _validated_threshold(threshold)
-    y_true, scores, amounts = _validated(y_true, scores, amounts, cost_fp, cost_fn_fraction)
+    y_true, scores, amounts = _validated(y_true, scores, amounts, cost_fp, cost_fn_fraction, cost_review)
     return decision_cost(
-        y_true, scores >= threshold, cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction, amounts=amounts
+        y_true, scores >= threshold, cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction, amounts=amounts,
+        cost_review=cost_review,
     )
 
 
@@ -110,11 +119,12 @@ def roi(cost, baseline_cost, *, investment) -> float:
     return float((baseline_cost - cost - investment) / investment)
 
 
-def cost_curve(y_true, scores, thresholds=None, *, cost_fp, cost_fn_fraction=1.0, amounts=None) -> pd.DataFrame:
+def cost_curve(y_true, scores, thresholds=None, *, cost_fp, cost_fn_fraction=1.0, amounts=None,
+               cost_review=0.0) -> pd.DataFrame:
     """The cost at every threshold, one row each: counts of flags and errors, and the cost in EUR.
 
-    Columns: threshold, flagged, false_alarms, missed_fraud, cost_false_alarms,
-    cost_missed_fraud, cost. One sort and a cumulative sum serve every
+    Columns: threshold, flagged, false_alarms, missed_fraud, caught_fraud,
+    cost_false_alarms, cost_missed_fraud, cost_caught_fraud, cost. One sort and a cumulative sum serve every
     threshold, so a sweep of 1001 thresholds over a million scores takes well
     under a second.
     """
@@ -123,7 +133,7 @@ def cost_curve(y_true, scores, thresholds=None, *, cost_fp, cost_fn_fraction=1.0
         raise ValueError("thresholds must be a non-empty list of numbers between 0 and 1.")
     if np.isnan(thresholds).any() or (thresholds < 0).any() or (thresholds > 1).any():
         raise ValueError("every threshold must be a number between 0 and 1.")
-    y_true, scores, amounts = _validated(y_true, scores, amounts, cost_fp, cost_fn_fraction)
+    y_true, scores, amounts = _validated(y_true, scores, amounts, cost_fp, cost_fn_fraction, cost_review)
 
     order = np.argsort(scores, kind="stable")
     sorted_scores = scores[order]
@@ -134,33 +144,40 @@ def cost_curve(y_true, scores, thresholds=None, *, cost_fp, cost_fn_fraction=1.0
     missed_count = np.concatenate(([0], np.cumsum(is_fraud)))
     below = np.searchsorted(sorted_scores, thresholds, side="left")  # scores < threshold are not flagged
 
-    n, n_legit = len(scores), int((~y_true).sum())
+    n, n_legit, n_fraud = len(scores), int((~y_true).sum()), int(y_true.sum())
     false_alarms = n_legit - (below - missed_count[below])
-    cost_false_alarms = cost_fp * false_alarms
+    caught_fraud = n_fraud - missed_count[below]
+    cost_false_alarms = (cost_fp * false_alarms).astype(float)
     cost_missed_fraud = cost_fn_fraction * missed_amount[below]
+    cost_caught_fraud = (cost_review * caught_fraud).astype(float)
     return pd.DataFrame(
         {
             "threshold": thresholds,
             "flagged": n - below,
             "false_alarms": false_alarms,
             "missed_fraud": missed_count[below],
-            "cost_false_alarms": cost_false_alarms.astype(float),
+            "caught_fraud": caught_fraud,
+            "cost_false_alarms": cost_false_alarms,
             "cost_missed_fraud": cost_missed_fraud,
-            "cost": cost_false_alarms + cost_missed_fraud,
+            "cost_caught_fraud": cost_caught_fraud,
+            "cost": cost_false_alarms + cost_missed_fraud + cost_caught_fraud,
         }
     )
 
 
-def best_threshold(y_true, scores, thresholds=None, *, cost_fp, cost_fn_fraction=1.0, amounts=None) -> float:
+def best_threshold(y_true, scores, thresholds=None, *, cost_fp, cost_fn_fraction=1.0, amounts=None,
+                   cost_review=0.0) -> float:
     """The threshold (of `thresholds`, by default 0, 0.001, …, 1) with the lowest cost; the lowest one on a tie."""
     curve = cost_curve(
-        y_true, scores, thresholds, cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction, amounts=amounts
+        y_true, scores, thresholds, cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction, amounts=amounts,
+        cost_review=cost_review,
     )
     return float(curve["threshold"].iloc[int(np.argmin(curve["cost"].to_numpy()))])
 
 
 def plot_cost_curve(
-    ax, y_true, scores, *, cost_fp, cost_fn_fraction=1.0, amounts=None, thresholds=None, baselines=None
+    ax, y_true, scores, *, cost_fp, cost_fn_fraction=1.0, amounts=None, thresholds=None, baselines=None,
+    cost_review=0.0,
 ) -> float:
     """Draw the cost curve on `ax`, mark its minimum and the baselines' costs; return the best threshold.
 
@@ -168,7 +185,8 @@ def plot_cost_curve(
     each is drawn as a horizontal line, so the reader sees where the model beats it.
     """
     curve = cost_curve(
-        y_true, scores, thresholds, cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction, amounts=amounts
+        y_true, scores, thresholds, cost_fp=cost_fp, cost_fn_fraction=cost_fn_fraction, amounts=amounts,
+        cost_review=cost_review,
     )
     best = int(np.argmin(curve["cost"].to_numpy()))
     threshold, cost = float(curve["threshold"].iloc[best]), float(curve["cost"].iloc[best])

@@ -62,7 +62,7 @@ def test_does_the_autograder_hold_targets_points_and_hidden_checks(pack):
     assert manifest["due"] == "2027-01-15" and manifest["environment"]["requirements"] == "requirements.lock"
     targets = {e["id"]: (e["target"], e["points"]) for e in chapter["exercises"]}
     assert targets == {"ch01-ex2": ("expected_cost", 1), "ch01-ex3": ("best_threshold", 1),
-                       "ch01-ex4": ("plot_cost_curve", 1)}
+                       "ch01-ex4": ("plot_cost_curve", 1), "ch01-ex5": ("hold", 1), "ch01-ex6": ("rule_costs", 1)}
     _, hidden = secret_lines()
     held = "\n".join(c for e in chapter["exercises"] for c in e["hidden_cells"])
     assert all(line in held for line in hidden)

@@ -71,7 +71,7 @@ def test_does_the_instructor_page_list_objectives_minutes_points_and_common_mist
     assert f"{chapter.facts['minutes']} minutes" in page
     assert "| ch01-ex2: The expected cost of a fraud model at a threshold | `expected_cost` | 1 |" in page
     assert "## Common mistakes" in page and "Use `scores >= threshold`, not `>`" in page
-    assert "Total: 3 points." in page
+    assert "Total: 5 points." in page  # five Check exercises of one point each
 
 
 def _text(path: Path) -> str:

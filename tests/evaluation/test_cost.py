@@ -90,8 +90,8 @@ def test_decision_cost_prices_any_yes_no_decision():
 def test_the_breakdown_counts_errors_and_splits_the_cost_like_the_curve():
     breakdown = decision_breakdown(Y, SCORES >= 0.5, cost_fp=5.0, amounts=AMOUNTS)
     assert breakdown == {
-        "flagged": 2, "false_alarms": 1, "missed_fraud": 1,
-        "cost_false_alarms": 5.0, "cost_missed_fraud": 200.0, "cost": 205.0,
+        "flagged": 2, "false_alarms": 1, "missed_fraud": 1, "caught_fraud": 1,
+        "cost_false_alarms": 5.0, "cost_missed_fraud": 200.0, "cost_caught_fraud": 0.0, "cost": 205.0,
     }
     row = cost_curve(Y, SCORES, [0.5], cost_fp=5.0, amounts=AMOUNTS).iloc[0]
     assert {key: row[key] for key in breakdown} == breakdown
@@ -123,6 +123,10 @@ def test_roi_is_the_net_saving_per_euro_invested():
         (lambda: cost_curve([1, 0], [0.5, 0.5], [0.2, 1.2], cost_fp=1.0), "between 0 and 1"),
         (lambda: cost_curve([1, 0], [0.5, 0.5], [], cost_fp=1.0), "non-empty"),
         (lambda: decision_cost([1, 0], [1, 0], cost_fp=1.0), "True"),
+        (lambda: expected_cost([1, 0], [0.5, 0.5], 0.5, cost_fp=1.0, cost_review=-3.0),
+         "cost_review must be a non-negative number"),
+        (lambda: cost_curve([1, 0], [0.5, 0.5], cost_fp=1.0, cost_review=np.nan), "cost_review must be"),
+        (lambda: decision_cost([1, 0], [True, False], cost_fp=1.0, cost_review="3"), "cost_review must be"),
     ],
 )
 def test_bad_inputs_raise_a_value_error_in_a_plain_sentence(call, words):
@@ -159,7 +163,8 @@ def test_the_curve_has_one_row_per_threshold_in_the_given_order():
     assert curve["threshold"].tolist() == [0.5, 0.0, 1.0]
     assert curve["cost"].tolist() == [205.0, 10.0, 300.0]
     assert list(curve.columns) == [
-        "threshold", "flagged", "false_alarms", "missed_fraud", "cost_false_alarms", "cost_missed_fraud", "cost",
+        "threshold", "flagged", "false_alarms", "missed_fraud", "caught_fraud",
+        "cost_false_alarms", "cost_missed_fraud", "cost_caught_fraud", "cost",
     ]
 
 
@@ -229,3 +234,48 @@ def test_a_sweep_over_a_million_scores_is_fast_enough_for_a_slider():
     loop_s = (time.perf_counter() - start) / 20 * len(THRESHOLDS)
     # A ratio with a wide margin, not an absolute time: the sort pays off many times over.
     assert sweep_s * 5 < loop_s
+
+
+# --- the review of a held fraud: cost_review ------------------------------------------------------
+
+
+def test_without_cost_review_a_held_fraud_costs_nothing_as_before():
+    assert expected_cost(Y, SCORES, 0.5, cost_fp=5.0, amounts=AMOUNTS) == expected_cost(
+        Y, SCORES, 0.5, cost_fp=5.0, amounts=AMOUNTS, cost_review=0.0
+    ) == 205.0
+
+
+def test_each_held_fraud_costs_the_review_time():
+    # At 0.5 one fraud (scored 0.9) is held; at 0 both are: each costs 3 EUR of review on top.
+    assert expected_cost(Y, SCORES, 0.5, cost_fp=5.0, amounts=AMOUNTS, cost_review=3.0) == 205.0 + 3.0
+    assert expected_cost(Y, SCORES, 0.0, cost_fp=5.0, amounts=AMOUNTS, cost_review=3.0) == 10.0 + 2 * 3.0
+    assert decision_cost(Y, [False] * 4, cost_fp=5.0, amounts=AMOUNTS, cost_review=3.0) == 300.0  # nothing held
+    breakdown = decision_breakdown(Y, SCORES >= 0.0, cost_fp=5.0, amounts=AMOUNTS, cost_review=3.0)
+    assert (breakdown["caught_fraud"], breakdown["cost_caught_fraud"], breakdown["cost"]) == (2, 6.0, 16.0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_sweep_with_a_review_cost_matches_the_single_threshold_cost(seed):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(400) < 0.1).astype(int)
+    scores = np.round(rng.random(400), 2)
+    amounts = rng.lognormal(3, 1, 400)
+    costs = dict(cost_fp=5.0, cost_fn_fraction=0.9, amounts=amounts, cost_review=3.0)
+    curve = cost_curve(y, scores, np.linspace(0, 1, 51), **costs)
+    for row in curve.itertuples():
+        assert row.cost == pytest.approx(expected_cost(y, scores, row.threshold, **costs), rel=1e-12)
+        assert row.cost_caught_fraud == 3.0 * ((scores >= row.threshold) & (y == 1)).sum()
+    assert best_threshold(y, scores, np.linspace(0, 1, 51), **costs) == float(
+        curve["threshold"].iloc[int(np.argmin(curve["cost"]))]
+    )
+
+
+def test_a_review_cost_can_only_raise_the_best_threshold():
+    """Holding a fraud now costs something too, so holding is never more attractive than before."""
+    rng = np.random.default_rng(7)
+    y = (rng.random(2000) < 0.05).astype(int)
+    scores = np.clip(0.3 * y + 0.7 * rng.random(2000), 0, 1)
+    amounts = rng.lognormal(2, 1, 2000)
+    without = best_threshold(y, scores, cost_fp=5.0, amounts=amounts)
+    with_review = best_threshold(y, scores, cost_fp=5.0, amounts=amounts, cost_review=3.0)
+    assert with_review >= without

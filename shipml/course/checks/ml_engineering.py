@@ -4,6 +4,8 @@
     run("ch01-ex2", expected_cost)      # the learner's expected_cost(y_true, scores, threshold, cost_fp, ...)
     run("ch01-ex3", best_threshold)     # the learner's best_threshold(y_true, scores, cost_fp=..., ...)
     run("ch01-ex4", plot_cost_curve)    # the learner's plot_cost_curve(ax, y_true, scores, cost_fp=..., ...)
+    run("ch01-ex5", hold)               # the learner's hold(scores, amounts, cost_fp, cost_review, cost_fn_fraction)
+    run("ch01-ex6", rule_costs)         # the learner's rule_costs(y_true, scores, amounts, threshold, cost_fp=..., ...)
 
 Each case observes, then judges. The observers call the learner's code on
 small data sets whose answers can be worked out by hand (the expected costs
@@ -13,7 +15,10 @@ horizontal lines, the legend, the axis labels) as plain data. The judges
 compare with those hand-worked numbers, and on the random batches with the
 reference the chapter shows, `shipml.evaluation.cost` (`expected_cost`,
 `cost_curve`). A transaction is flagged when its score is at least the
-threshold.
+threshold. Exercises 5 and 6 are the per-payment rule (hold when the expected
+loss exceeds the expected cost of holding, a held fraud's review included)
+and its cost beside the global threshold's; their reference is
+`shipml.evaluation.decision.DecisionPolicy` priced by `cost.decision_cost`.
 """
 
 from __future__ import annotations
@@ -22,9 +27,20 @@ import functools
 import inspect
 
 import numpy as np
+import pandas as pd
 
-from shipml.course.checks import Failure, WrongType, exercise, expect, expect_number, plain, to_number
+from shipml.course.checks import (
+    Failure,
+    WrongType,
+    exercise,
+    expect,
+    expect_number,
+    kind_of,
+    plain,
+    to_number,
+)
 from shipml.evaluation import cost
+from shipml.evaluation.decision import DecisionPolicy
 
 # A hand-worked example: fraud scored 0.9 and 0.3, legitimate scored 0.8 and 0.1.
 Y = np.array([1, 0, 1, 0])
@@ -58,6 +74,19 @@ def _expect_parameters(fn, names: list[str]) -> None:
         f"Your function should take the parameters ({', '.join(names)}); yours takes "
         f"({', '.join(parameters)}). Keep the names of the exercise: the checks pass them by name.",
     )
+
+
+def _problems_case(ex, observe_one, judge_one, name, hint, problems, hidden=False):
+    """A case of `ex` over several problems, each (*inputs, what): observe_one(target, *inputs), then judge_one."""
+
+    def observe(target):
+        return [observe_one(target, *problem[:-1]) for problem in problems]
+
+    def judge(got):
+        for seen, problem in zip(got, problems):
+            judge_one(seen, problem)
+
+    ex.case(name, hint=hint, hidden=hidden, observe=observe, judge=judge)
 
 
 # --- exercise 2: the expected cost at a threshold ----------------------------------------------
@@ -215,15 +244,7 @@ def _judge_best(got, y, scores, cost_fp, cost_fn_fraction, amounts, what, thresh
 
 def _best_case(name, hint, problems, hidden=False):
     """A case over several problems: (y, scores, cost_fp, cost_fn_fraction, amounts, what)."""
-
-    def observe(best_threshold):
-        return [_best_of(best_threshold, *problem[:5]) for problem in problems]
-
-    def judge(got):
-        for seen, problem in zip(got, problems):
-            _judge_best(seen, *problem)
-
-    ex3.case(name, hint=hint, hidden=hidden, observe=observe, judge=judge)
+    _problems_case(ex3, _best_of, lambda seen, problem: _judge_best(seen, *problem), name, hint, problems, hidden)
 
 
 _best_case(
@@ -484,3 +505,232 @@ def _(labels):
     expect("threshold" in labels["xlabel"].lower(), "The x axis should be labelled with the word 'threshold'.")
     ylabel = labels["ylabel"]
     expect("eur" in ylabel.lower() or "€" in ylabel, "The y axis should be labelled with the cost's unit, EUR.")
+
+
+# --- exercise 5: a threshold for each payment ----------------------------------------------------
+
+ex5 = exercise(
+    "ch01-ex5",
+    title="Hold a payment when its expected loss exceeds the cost of holding it",
+    hints=[
+        "Letting a payment through costs, on average, `p * cost_fn_fraction * amount`; holding it costs "
+        "`(1 - p) * cost_fp` (a legitimate customer held) plus `p * cost_review` (the review of a held fraud).",
+        "Work on arrays: `p = np.asarray(scores, dtype=float)` and `amount = np.asarray(amounts, dtype=float)`; "
+        "one comparison then gives a True or False for every payment.",
+        "Return `p * cost_fn_fraction * amount > (1 - p) * cost_fp + p * cost_review`: strictly greater, so a "
+        "payment whose two costs are equal is let through.",
+    ],
+)
+
+_EX5_PARAMETERS = ["scores", "amounts", "cost_fp", "cost_review", "cost_fn_fraction"]
+
+
+def _reference_hold(scores, amounts, cost_fp, cost_review, cost_fn_fraction) -> np.ndarray:
+    """The chapter's rule, `shipml.evaluation.decision.DecisionPolicy.expected_loss_rule`, at these costs."""
+    policy = DecisionPolicy("expected_loss", cost_fp=cost_fp, cost_review=cost_review,
+                            cost_fn_fraction=cost_fn_fraction)
+    return policy.hold(np.asarray(scores, dtype=float), np.asarray(amounts, dtype=float))
+
+
+def _holds_of(hold, scores, amounts, cost_fp, cost_review, cost_fn_fraction):
+    """Observe: the learner's decisions on one fixed input."""
+    _expect_parameters(hold, _EX5_PARAMETERS)
+    return hold(np.array(scores, dtype=float), np.array(amounts, dtype=float), cost_fp=cost_fp,
+                cost_review=cost_review, cost_fn_fraction=cost_fn_fraction)
+
+
+def _as_flags(got, n: int, what: str) -> np.ndarray:
+    """Judge: got as a 1-D boolean array of n decisions, or a Failure that says what is wrong."""
+    if isinstance(got, pd.Series):
+        got = got.to_numpy()
+    if not isinstance(got, (list, tuple, np.ndarray)):
+        raise Failure(f"Your function should return a True or False for each payment {what} (an array, as a "
+                      f"comparison gives); yours returns {kind_of(got)}.")
+    flags = np.asarray(got, dtype=object if isinstance(got, (list, tuple)) else None)
+    if flags.shape != (n,):
+        raise Failure(f"Your function should return one True or False per payment {what}, {n} in all; "
+                      f"yours returns {flags.size} values in the shape {flags.shape}.")
+    if not all(isinstance(value, (bool, np.bool_)) for value in flags.tolist()):
+        raise Failure(f"Your function should return True or False for each payment {what}, as a comparison does "
+                      f"(`... > ...`); yours returns {kind_of(flags.tolist()[0])} values.")
+    return flags.astype(bool)
+
+
+def _judge_holds(got, problem) -> None:
+    scores, amounts, cost_fp, cost_review, fraction, what = problem
+    flags = _as_flags(got, len(scores), what)
+    want = _reference_hold(scores, amounts, cost_fp, cost_review, fraction)
+    wrong = np.flatnonzero(flags != want)
+    if len(wrong):
+        i = int(wrong[0])
+        p, amount = float(scores[i]), float(amounts[i])
+        loss, holding = p * fraction * amount, (1 - p) * cost_fp + p * cost_review
+        verdict = "should be held" if want[i] else "should not be held"
+        yours = "yours holds it" if flags[i] else "yours lets it through"
+        raise Failure(
+            f"{len(wrong)} of {len(flags)} decisions differ {what}. The payment of {amount:,.2f} EUR scored {p:g} "
+            f"{verdict}: letting it through is expected to cost {loss:,.4g} EUR, holding it {holding:,.4g} EUR; "
+            f"{yours}."
+        )
+
+
+def _hold_case(name, hint, problems, hidden=False):
+    """A case over problems: (scores, amounts, cost_fp, cost_review, cost_fn_fraction, what)."""
+    _problems_case(ex5, _holds_of, _judge_holds, name, hint, problems, hidden)
+
+
+# Every case below is worked out by hand at cost_fp 5, cost_review 3 (the scenario's), cost_fn_fraction 1.
+_hold_case(
+    "returns one True or False per payment",
+    "Return the comparison itself, an array of booleans as long as `scores`: not 0 and 1, not a count.",
+    [([0.9, 0.01], [500.0, 5.0], 5.0, 3.0, 1.0, "for two payments")],
+)
+_hold_case(
+    "a large payment is held at a lower score than a small one",
+    "Scored 0.02, a 1,000 EUR payment is expected to lose 20 EUR if let through, more than the 4.96 EUR of holding "
+    "it; a 100 EUR payment at the same score only 2 EUR. Multiply by the amount.",
+    [([0.02, 0.02, 0.3, 0.3], [1000.0, 100.0, 50.0, 10.0], 5.0, 3.0, 1.0,
+      "for payments of different amounts at the same scores")],
+)
+_hold_case(
+    "a held fraud costs its review too",
+    "Holding costs `(1 - p) * cost_fp + p * cost_review`: scored 0.5, a 7.50 EUR payment is expected to lose "
+    "3.75 EUR, less than the 2.50 + 1.50 EUR of holding it.",
+    [([0.5, 0.5], [7.5, 9.0], 5.0, 3.0, 1.0, "when the review of a held fraud decides")],
+)
+_hold_case(
+    "a legitimate payment costs cost_fp only with chance 1 - p",
+    "Weigh cost_fp by the chance that the payment is legitimate, `1 - p`: scored 0.8, a 5 EUR payment is "
+    "expected to lose 4 EUR, more than the 1.00 + 2.40 EUR of holding it.",
+    [([0.5, 0.8], [12.0, 5.0], 5.0, 3.0, 1.0, "for likely frauds of small amounts")],
+)
+_hold_case(
+    "a payment whose expected loss equals the cost of holding it is not held",
+    "Hold when the expected loss is strictly greater (`>`): scored 0.5, an 8 EUR payment is expected to lose "
+    "4 EUR, exactly the 2.50 + 1.50 EUR of holding it.",
+    [([0.5], [8.0], 5.0, 3.0, 1.0, "when the two costs are equal")],
+)
+_hold_case(
+    "cost_fn_fraction scales the expected loss",
+    "A missed fraud costs `cost_fn_fraction * amount`: with 0.2 the 1,000 EUR payment scored 0.02 is expected to "
+    "lose only 4 EUR.",
+    [([0.02, 0.2], [1000.0, 1000.0], 5.0, 3.0, 0.2, "with cost_fn_fraction=0.2")],
+)
+
+
+def _random_hold_problems():
+    problems = []
+    for seed, (cost_fp, cost_review, fraction) in enumerate(((5.0, 3.0, 1.0), (12.0, 4.0, 0.7), (2.5, 0.0, 1.0))):
+        _, scores, amounts = _random_batch(20 + seed, n=600)
+        problems.append((scores, amounts, cost_fp, cost_review, fraction,
+                         f"on random batch {seed} with cost_fp={cost_fp:g}, cost_review={cost_review:g}, "
+                         f"cost_fn_fraction={fraction:g}"))
+    return problems
+
+
+_hold_case("agrees with the chapter's rule on random batches at several costs", None, _random_hold_problems(),
+           hidden=True)
+
+
+@ex5.case("accepts plain Python lists", hidden=True)
+def _observe_hold_lists(hold):
+    _expect_parameters(hold, _EX5_PARAMETERS)
+    return hold([0.02, 0.02], [1000.0, 100.0], cost_fp=5.0, cost_review=3.0, cost_fn_fraction=1.0)
+
+
+@_observe_hold_lists.judge
+def _(got):
+    _judge_holds(got, ([0.02, 0.02], [1000.0, 100.0], 5.0, 3.0, 1.0, "when the inputs are lists"))
+
+
+# --- exercise 6: both rules priced on the same payments ------------------------------------------
+
+ex6 = exercise(
+    "ch01-ex6",
+    title="The cost of the per-payment rule against the global threshold",
+    hints=[
+        "Price each rule's decisions the same way: a held legitimate payment costs cost_fp, a held fraud "
+        "cost_review, a fraud let through cost_fn_fraction times its amount.",
+        "The global threshold holds `scores >= threshold`; the per-payment rule holds what your `hold` returns. "
+        "Write one small function that prices a boolean array of holds, and call it twice.",
+        "Return `{'threshold': cost_of(scores >= threshold), 'per payment': cost_of(hold(scores, amounts, cost_fp, "
+        "cost_review, cost_fn_fraction))}`, each cost a float in EUR.",
+    ],
+)
+
+_EX6_PARAMETERS = ["y_true", "scores", "amounts", "threshold", "cost_fp", "cost_review", "cost_fn_fraction"]
+_EX6_KEYS = ("threshold", "per payment")
+
+
+def _reference_rule_costs(y, scores, amounts, threshold, cost_fp, cost_review, fraction) -> dict:
+    costs = dict(cost_fp=cost_fp, cost_review=cost_review, cost_fn_fraction=fraction, amounts=amounts)
+    scores = np.asarray(scores, dtype=float)
+    return {
+        "threshold": cost.decision_cost(y, scores >= threshold, **costs),
+        "per payment": cost.decision_cost(y, _reference_hold(scores, amounts, cost_fp, cost_review, fraction), **costs),
+    }
+
+
+def _rule_costs_of(rule_costs, y, scores, amounts, threshold, cost_fp, cost_review, fraction):
+    _expect_parameters(rule_costs, _EX6_PARAMETERS)
+    return rule_costs(np.array(y), np.array(scores, dtype=float), np.array(amounts, dtype=float), threshold,
+                      cost_fp=cost_fp, cost_review=cost_review, cost_fn_fraction=fraction)
+
+
+def _judge_rule_costs(got, problem) -> None:
+    *inputs, what = problem
+    expect(isinstance(got, dict), f"Your function should return a dict of the two rules' costs {what}; yours "
+                                  f"returns {kind_of(got)}.")
+    expect(set(got) == set(_EX6_KEYS),
+           f"Your dict {what} should have the keys 'threshold' and 'per payment'; yours has "
+           f"{', '.join(repr(k) for k in got) or 'none'}.")
+    want = _reference_rule_costs(*inputs)
+    for key in _EX6_KEYS:
+        expect_number(got[key], want[key], tol=1e-6, rtol=1e-9, what=f"the cost of the {key} rule {what}")
+
+
+def _rule_costs_case(name, hint, problems, hidden=False):
+    """A case over problems: (y, scores, amounts, threshold, cost_fp, cost_review, cost_fn_fraction, what)."""
+    _problems_case(ex6, _rule_costs_of, _judge_rule_costs, name, hint, problems, hidden)
+
+
+# Hand-worked: at threshold 0.5 the fraud scored 0.9 is held (3 EUR of review), the legitimate 0.8 held (5 EUR),
+# the 200 EUR fraud scored 0.3 let through (200 EUR): 208 EUR. The per-payment rule also holds that fraud
+# (expected loss 60 EUR against 3.50 + 0.90 EUR) and lets the 20 EUR payment scored 0.04 through: 3 + 5 + 3 = 11 EUR.
+_EX6_HAND = (Y, np.array([0.9, 0.8, 0.3, 0.04]), AMOUNTS, 0.5, 5.0, 3.0, 1.0)
+
+_rule_costs_case(
+    "returns the cost of both rules in a dict",
+    "Return a dict with two keys, 'threshold' and 'per payment', each the cost in EUR of that rule.",
+    [(*_EX6_HAND, "for the hand-worked example")],
+)
+_rule_costs_case(
+    "a hand-worked example: the per-payment rule holds the large fraud the threshold misses",
+    "At threshold 0.5 the threshold rule costs 3 + 5 + 200 = 208 EUR; the per-payment rule also holds the 200 EUR "
+    "fraud scored 0.3 and costs 3 + 5 + 3 = 11 EUR.",
+    [(*_EX6_HAND, "for the hand-worked example")],
+)
+_rule_costs_case(
+    "a held fraud costs its review",
+    "A held fraud is not free: it costs the analyst's review, cost_review, under both rules.",
+    [(([1, 1], [0.9, 0.95], [50.0, 80.0], 0.5, 5.0, 3.0, 1.0)) + ("when every payment is a held fraud",)],
+)
+_rule_costs_case(
+    "a score equal to the threshold is held by the global threshold",
+    "The global threshold holds `scores >= threshold`: at threshold 0.3 the fraud scored 0.3 is held.",
+    [(([1, 0], [0.3, 0.1], [40.0, 10.0], 0.3, 5.0, 3.0, 1.0)) + ("at a threshold equal to a score",)],
+)
+
+
+def _random_rule_costs_problems():
+    problems = []
+    for seed, (threshold, cost_fp, cost_review, fraction) in enumerate(
+            ((0.3, 5.0, 3.0, 1.0), (0.55, 10.0, 4.0, 0.6), (0.12, 2.0, 0.5, 1.0))):
+        y, scores, amounts = _random_batch(30 + seed, n=700)
+        problems.append((y, scores, amounts, threshold, cost_fp, cost_review, fraction,
+                         f"on random batch {seed} at threshold {threshold:g}"))
+    return problems
+
+
+_rule_costs_case("agrees with the reference on random batches at several costs", None,
+                 _random_rule_costs_problems(), hidden=True)

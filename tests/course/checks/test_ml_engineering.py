@@ -11,6 +11,7 @@ from shipml.evaluation import cost
 from shipml.course import checks
 from shipml.course.checks import registered_ids, run
 from shipml.evaluation.cost import THRESHOLDS
+from shipml.evaluation.decision import DecisionPolicy
 
 # --- answers as a learner would write them in the notebook ------------------------------------
 
@@ -42,6 +43,22 @@ def plot_cost_curve(ax, y_true, scores, *, cost_fp, cost_fn_fraction=1.0, amount
     return float(THRESHOLDS[best])
 
 
+def hold(scores, amounts, cost_fp, cost_review, cost_fn_fraction=1.0):
+    p, amount = np.asarray(scores, dtype=float), np.asarray(amounts, dtype=float)
+    return p * cost_fn_fraction * amount > (1 - p) * cost_fp + p * cost_review
+
+
+def rule_costs(y_true, scores, amounts, threshold, *, cost_fp, cost_review, cost_fn_fraction=1.0):
+    fraud, amounts = np.asarray(y_true) == 1, np.asarray(amounts, dtype=float)
+
+    def cost_of(held):
+        return float(cost_fp * (held & ~fraud).sum() + cost_review * (held & fraud).sum()
+                     + cost_fn_fraction * amounts[~held & fraud].sum())
+
+    return {"threshold": cost_of(np.asarray(scores) >= threshold),
+            "per payment": cost_of(hold(scores, amounts, cost_fp, cost_review, cost_fn_fraction))}
+
+
 def stub_expected_cost(y_true, scores, threshold, cost_fp, cost_fn_fraction=1.0, amounts=None):
     """What `shipml exercises` leaves of the solution: a body of `...`."""
     ...
@@ -55,9 +72,20 @@ def stub_plot_cost_curve(ax, y_true, scores, *, cost_fp, cost_fn_fraction=1.0, a
     ...
 
 
+def stub_hold(scores, amounts, cost_fp, cost_review, cost_fn_fraction=1.0):
+    ...
+
+
+def stub_rule_costs(y_true, scores, amounts, threshold, *, cost_fp, cost_review, cost_fn_fraction=1.0):
+    ...
+
+
 def cost_that_raises(y_true, scores, threshold, cost_fp, cost_fn_fraction=1.0, amounts=None):
     return amounts.sum()  # fails when amounts is None
 
+
+ANSWERS = (("ch01-ex2", expected_cost), ("ch01-ex3", best_threshold), ("ch01-ex4", plot_cost_curve),
+           ("ch01-ex5", hold), ("ch01-ex6", rule_costs))
 
 # The typical wrong answers, each with the case that must name its mistake, are in wrong_ml_engineering.py.
 
@@ -65,8 +93,8 @@ def cost_that_raises(y_true, scores, threshold, cost_fp, cost_fn_fraction=1.0, a
 # --- the tests --------------------------------------------------------------------------------
 
 
-def test_chapter_one_registers_its_three_checked_exercises():
-    assert {"ch01-ex2", "ch01-ex3", "ch01-ex4"} <= set(registered_ids())
+def test_chapter_one_registers_its_five_checked_exercises():
+    assert {"ch01-ex2", "ch01-ex3", "ch01-ex4", "ch01-ex5", "ch01-ex6"} <= set(registered_ids())
 
 
 @pytest.mark.parametrize(
@@ -78,6 +106,11 @@ def test_chapter_one_registers_its_three_checked_exercises():
         ("ch01-ex3", cost.best_threshold),
         ("ch01-ex4", plot_cost_curve),
         ("ch01-ex4", cost.plot_cost_curve),
+        ("ch01-ex5", hold),
+        ("ch01-ex5", lambda scores, amounts, cost_fp, cost_review, cost_fn_fraction=1.0: DecisionPolicy(
+            "expected_loss", cost_fp=cost_fp, cost_review=cost_review, cost_fn_fraction=cost_fn_fraction
+        ).hold(scores, amounts)),
+        ("ch01-ex6", rule_costs),
     ],
 )
 def test_the_reference_answers_pass_every_check_hidden_ones_included(exercise_id, answer):
@@ -91,6 +124,10 @@ def test_the_reference_answers_pass_every_check_hidden_ones_included(exercise_id
         ("ch01-ex2", stub_expected_cost),
         ("ch01-ex3", stub_best_threshold),
         ("ch01-ex4", stub_plot_cost_curve),
+        ("ch01-ex5", stub_hold),
+        ("ch01-ex6", stub_rule_costs),
+        ("ch01-ex5", None),
+        ("ch01-ex6", None),
         ("ch01-ex2", None),
         ("ch01-ex3", None),
         ("ch01-ex4", None),
@@ -127,11 +164,10 @@ def test_the_hidden_cases_catch_an_answer_tuned_to_the_public_ones():
 
 
 def test_every_case_of_chapter_one_runs_quickly():
-    for exercise_id, answer in (("ch01-ex2", expected_cost), ("ch01-ex3", best_threshold), ("ch01-ex4", plot_cost_curve)):
+    for exercise_id, answer in ANSWERS:
         assert run(exercise_id, answer, include_hidden=True).seconds < 5
 
 
-ANSWERS = (("ch01-ex2", expected_cost), ("ch01-ex3", best_threshold), ("ch01-ex4", plot_cost_curve))
 
 
 @pytest.mark.parametrize("exercise_id, answer", ANSWERS)
@@ -168,7 +204,7 @@ class SlyFloat(float):
     __hash__ = float.__hash__
 
 
-@pytest.mark.parametrize("exercise_id", ["ch01-ex2", "ch01-ex3"])
+@pytest.mark.parametrize("exercise_id", ["ch01-ex2", "ch01-ex3", "ch01-ex5", "ch01-ex6"])
 @pytest.mark.parametrize("sly", [AlwaysEqual, lambda: SlyFloat(7.0)])
 def test_an_answer_that_claims_to_equal_everything_does_not_pass(exercise_id, sly):
     def answer(*args, **kwargs):
@@ -184,3 +220,18 @@ def test_a_drawing_is_observed_as_plain_data():
     assert all(isinstance(line["points"], np.ndarray) for line in curve.value["lines"])
     assert marker.value["markers"] and baselines.value["texts"] == ["model", "best threshold", "no model", "rule"]
     assert (labels.value["xlabel"], labels.value["ylabel"]) == ("Threshold", "Expected cost (€)")
+
+
+def test_the_hand_worked_costs_of_exercise_six_are_those_its_hint_gives():
+    y, scores, amounts = [1, 0, 1, 0], [0.9, 0.8, 0.3, 0.04], [100.0, 50.0, 200.0, 20.0]
+    assert rule_costs(y, scores, amounts, 0.5, cost_fp=5.0, cost_review=3.0) == {"threshold": 208.0,
+                                                                                 "per payment": 11.0}
+
+
+def test_a_decision_rule_answer_with_numbers_instead_of_booleans_gets_a_sentence():
+    def as_ints(scores, amounts, cost_fp, cost_review, cost_fn_fraction=1.0):
+        return hold(scores, amounts, cost_fp, cost_review, cost_fn_fraction).astype(int)
+
+    result = run("ch01-ex5", as_ints)
+    assert not result.passed
+    assert any("True or False" in case.message for case in result.cases), result.summary()
