@@ -22,8 +22,8 @@ import pandera.pandas as pa
 
 from shipml.data.contract import raw_schema, reason, to_typed
 
-__all__ = ["ReconciliationError", "Validated", "empty_quarantine", "failed_rows", "raw_schema", "reconcile",
-           "to_typed", "validate"]
+__all__ = ["ReconciliationError", "Validated", "empty_quarantine", "failed_rows", "quarantined", "raw_schema",
+           "reconcile", "to_typed", "validate"]
 
 
 def failed_rows(df_text: pd.DataFrame, schema: pa.DataFrameSchema | None = None) -> pd.Series:
@@ -66,29 +66,44 @@ def validate(df_text: pd.DataFrame, schema: pa.DataFrameSchema | None = None) ->
     unique = df_text[~copies]
     reasons = failed_rows(unique, schema)
     bad = unique.index.isin(reasons.index)
-    records = [json.dumps(r) for r in unique[bad].astype(object).where(unique[bad].notna(), None)
-               .to_dict(orient="records")]
-    quarantine = pd.DataFrame({
-        "transaction_id": unique.loc[bad, "transaction_id"].to_numpy(),
-        "reason": reasons.reindex(unique.index[bad]).to_numpy(),
-        "record": pd.array(records, dtype="str"),
-    }).astype({"transaction_id": "str", "reason": "str", "record": "str"}) if bad.any() else empty_quarantine()
+    quarantine = quarantined(unique[bad], reasons.reindex(unique.index[bad]).to_numpy())
     return Validated(to_typed(unique[~bad]), quarantine, int(copies.sum()))
+
+
+def quarantined(df_text: pd.DataFrame, reasons) -> pd.DataFrame:
+    """Quarantine rows for raw text rows and their reasons (one per row, or one for all): id, reason, record."""
+    if len(df_text) == 0:
+        return empty_quarantine()
+    records = [json.dumps(r) for r in df_text.astype(object).where(df_text.notna(), None).to_dict(orient="records")]
+    reasons = [reasons] * len(df_text) if isinstance(reasons, str) else list(reasons)
+    return pd.DataFrame({
+        "transaction_id": df_text["transaction_id"].to_numpy(),
+        "reason": reasons,
+        "record": pd.array(records, dtype="str"),
+    }).astype({"transaction_id": "str", "reason": "str", "record": "str"})
 
 
 class ReconciliationError(ValueError):
     """Rows came in that are neither out, quarantined nor removed as copies."""
 
 
-def reconcile(df_in, df_out, df_quarantine, duplicates_removed: int, batch: str = "the batch") -> bool:
-    """True when rows in = rows out + quarantined + duplicates removed and every id is accounted for."""
-    accounted = len(df_out) + len(df_quarantine) + duplicates_removed
+def reconcile(df_in, df_out, df_quarantine, duplicates_removed: int, batch: str = "the batch",
+              redelivered=()) -> bool:
+    """True when rows in = rows out + quarantined + duplicates removed + redelivered, every id accounted for.
+
+    `redelivered`: the ids of rows dropped because an earlier batch already delivered them (see
+    `shipml.data.ingestion.ingest_batches`); empty for a batch checked on its own.
+    """
+    redelivered = set(redelivered)
+    accounted = len(df_out) + len(df_quarantine) + duplicates_removed + len(redelivered)
     if len(df_in) != accounted:
+        also = f", {len(redelivered)} redelivered" if redelivered else ""
         raise ReconciliationError(
             f"{batch}: {len(df_in)} rows came in but {accounted} are accounted for ({len(df_out)} out, "
-            f"{len(df_quarantine)} quarantined, {duplicates_removed} duplicates removed): "
+            f"{len(df_quarantine)} quarantined, {duplicates_removed} duplicates removed{also}): "
             f"{len(df_in) - accounted} rows differ.")
-    lost = set(df_in["transaction_id"]) - set(df_out["transaction_id"]) - set(df_quarantine["transaction_id"])
+    lost = (set(df_in["transaction_id"]) - set(df_out["transaction_id"]) - set(df_quarantine["transaction_id"])
+            - redelivered)
     if lost:
         raise ReconciliationError(f"{batch}: {len(lost)} transaction ids came in and are neither out nor "
                                   f"quarantined, e.g. {sorted(lost)[0]}.")

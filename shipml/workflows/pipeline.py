@@ -17,6 +17,13 @@
 
 A stage's cache key is a hash of its code, its parameters and the content of
 its inputs (a file or folder is hashed by its bytes, a table by its values).
+"Its code" is the function's source, the sources of the functions of its own
+notebook or module that it calls, the source files of every `shipml` module it
+uses and of the `shipml` modules those import (transitively), and the versions
+of Python and the `KEY_LIBRARIES`. Not covered: the source of other packages
+(only the versions listed count), data the code reads that is not an input
+(an environment variable, a file opened by name, the clock), and the machine
+(CPU, BLAS threads); `stage(version=...)` is the handle for those.
 Nothing changed: the stored outputs are loaded and no work is done. A changed
 parameter changes the key of its stage, which changes that stage's outputs and
 so the keys of the stages that read them; stages upstream keep their keys.
@@ -27,8 +34,13 @@ next to them.
 
 from __future__ import annotations
 
+import ast
+import functools
+import importlib.util
 import inspect
 import json
+import platform
+import sys
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -36,9 +48,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from shipml.workflows.lineage import content_hash, digest, record_lineage
+from shipml.workflows.lineage import content_hash, digest, library_versions, record_lineage
 
-__all__ = ["Pipeline", "Run", "Stage", "stage"]
+__all__ = ["CODE_PACKAGES", "KEY_LIBRARIES", "Pipeline", "Run", "Stage", "code_modules", "environment", "stage"]
 
 
 @dataclass(frozen=True)
@@ -64,16 +76,148 @@ class Stage:
                 if p.kind is inspect.Parameter.KEYWORD_ONLY}
 
     @property
+    def code(self) -> dict:
+        """What the stage's code is made of: its source, the sources it calls, the library versions."""
+        helpers = _dependencies(self.fn)[0]
+        source = "\n".join([_source(self.fn), *sorted(_source(h) for h in helpers)])
+        return {"source": source, "modules": code_modules(self.fn), "libraries": environment(),
+                "version": self.version}
+
+    @property
     def code_hash(self) -> str:
-        """A hash of the function's source (and `version`, to bump when a helper it calls changes)."""
-        try:
-            source = textwrap.dedent(inspect.getsource(self.fn))
-        except (OSError, TypeError):
-            source = self.fn.__code__.co_code.hex()
-        return digest(source.encode(), self.version.encode())
+        """A hash of `code`: the function, the functions of its notebook or module it calls, the source files
+        of the `CODE_PACKAGES` modules it uses (transitively), the library versions, and `version`."""
+        code = self.code
+        modules = [part for name, text in code["modules"].items() for part in (name.encode(), text.encode())]
+        return digest(code["source"].encode(), *modules, json.dumps(code["libraries"], sort_keys=True).encode(),
+                      self.version.encode())
 
     def __call__(self, *args, **kwargs):
         return self.fn(*args, **kwargs)
+
+
+# Packages whose source counts as the stage's code: a change to a module of these that a stage uses
+# re-runs the stage. Other packages count by their version (`KEY_LIBRARIES`), not their source.
+CODE_PACKAGES = ("shipml",)
+# The libraries whose versions are in every stage's key (and the Python version).
+KEY_LIBRARIES = ("numpy", "pandas", "pandera", "pyarrow", "scikit-learn")
+
+
+def environment() -> dict:
+    """{"python": its version, library: version} for the `KEY_LIBRARIES` that are installed."""
+    return {"python": platform.python_version(), **library_versions(KEY_LIBRARIES)}
+
+
+def _source(fn) -> str:
+    try:
+        return textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return fn.__code__.co_code.hex()
+
+
+def _tracked(module_name) -> bool:
+    return isinstance(module_name, str) and any(
+        module_name == p or module_name.startswith(p + ".") for p in CODE_PACKAGES)
+
+
+def _names(code) -> set:
+    """Global names a code object (and the functions and comprehensions nested in it) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _names(const)
+    return names
+
+
+def _module_imports(name: str, source: str) -> set:
+    """The tracked modules a module's source imports, at the top or inside a function."""
+    return {m for m in _imported_names(name, source) if _tracked(m) and _module_file(m) is not None}
+
+
+@functools.lru_cache(maxsize=1024)
+def _imported_names(name: str, source: str) -> frozenset:
+    """Every name a module's source imports (and `package.name` for `from package import name`)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # a relative import: from . import x, from .y import z
+                package = name if _is_package(name) else name.rpartition(".")[0]
+                for _ in range(node.level - 1):
+                    package = package.rpartition(".")[0]
+                base = f"{package}.{base}" if base else package
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}  # `from pkg import module`
+    return frozenset(found)
+
+
+def _is_package(name: str) -> bool:
+    path = _module_file(name)
+    return path is not None and path.name == "__init__.py"
+
+
+def _module_file(name: str):
+    loaded = getattr(sys.modules.get(name), "__file__", None)
+    if loaded:
+        return Path(loaded) if loaded.endswith(".py") else None
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    origin = getattr(spec, "origin", None)
+    return Path(origin) if origin and origin.endswith(".py") else None
+
+
+def _contents(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # a cell not filled yet
+        return None
+
+
+def _dependencies(fn) -> tuple[list, set]:
+    """The functions of fn's own notebook or module that it calls (transitively), and the tracked modules used."""
+    helpers, modules, seen = [], set(), set()
+    stack = [fn]
+    while stack:
+        f = stack.pop()
+        if id(f) in seen or not hasattr(f, "__code__"):
+            continue
+        seen.add(id(f))
+        if f is not fn:
+            helpers.append(f)
+        closure = {name: _contents(cell) for name, cell in zip(f.__code__.co_freevars, f.__closure__ or ())}
+        for name in sorted(_names(f.__code__) | set(closure)):
+            value = closure[name] if name in closure else f.__globals__.get(name)
+            if isinstance(value, Stage):
+                value = value.fn
+            module = value.__name__ if inspect.ismodule(value) else getattr(value, "__module__", None)
+            if _tracked(module):
+                modules.add(module)
+            elif inspect.isfunction(value) and module == fn.__module__:
+                stack.append(value)  # a helper defined next to the stage, in the notebook
+    return helpers, modules
+
+
+def code_modules(fn) -> dict[str, str]:
+    """{module: source} of the `CODE_PACKAGES` modules that `fn` uses, and the modules they import, transitively."""
+    todo = sorted(_dependencies(fn)[1])
+    sources = {}
+    while todo:
+        name = todo.pop()
+        if name in sources:
+            continue
+        path = _module_file(name)
+        if path is None:
+            continue
+        sources[name] = path.read_text()
+        todo.extend(sorted(_module_imports(name, sources[name]) - set(sources)))
+        parent = name.rpartition(".")[0]
+        if parent:
+            todo.append(parent)  # importing a.b runs a/__init__.py first
+    return dict(sorted(sources.items()))
 
 
 def stage(outputs, version: str = ""):
@@ -131,7 +275,8 @@ class Pipeline:
                                  "stage provides.")
             used = {k: params.get(k, default) for k, default in s.params.items()}
             inputs = {name: hashes[name] for name in s.inputs}
-            key = digest(s.name.encode(), s.code_hash.encode(), json.dumps(used, sort_keys=True, default=str).encode(),
+            code_hash = s.code_hash
+            key = digest(s.name.encode(), code_hash.encode(), json.dumps(used, sort_keys=True, default=str).encode(),
                        json.dumps(inputs, sort_keys=True).encode())
             folder = self.cache_folder / f"{s.name}-{key}"
             record_path = folder / "lineage.json"
@@ -147,7 +292,7 @@ class Pipeline:
                 for name, table in outputs.items():
                     table.to_parquet(folder / f"{name}.parquet")
                 record = record_lineage(
-                    s.name, inputs=inputs, params=used, code=s.code_hash,
+                    s.name, inputs=inputs, params=used, code=code_hash,
                     outputs={name: {"hash": content_hash(t), "rows": len(t), "columns": list(map(str, t.columns)),
                                     "file": f"{folder.name}/{name}.parquet"} for name, t in outputs.items()},
                     metrics={"seconds": round(time.perf_counter() - t0, 3)}).to_dict()

@@ -27,8 +27,8 @@ def test_are_late_rows_and_other_time_zones_valid(defect):
 
 
 def test_are_timestamps_in_other_zones_converted_to_utc():
-    raw = transactions(500, 2, days=2, defects={"mixed_timezones": 0.2})
-    clean = transactions(500, 2, days=2)
+    raw = transactions(seed=2, days=2, defects={"mixed_timezones": 0.2})
+    clean = transactions(seed=2, days=2)
     checked = validate(as_text(raw))
     got = checked.clean.set_index("transaction_id").timestamp
     assert got.equals(clean.set_index("transaction_id").timestamp.reindex(got.index))
@@ -66,3 +66,29 @@ def test_is_a_missing_column_a_reason_for_every_row():
     df_text = defect_batch(None).drop(columns="device")
     reasons = failed_rows(df_text)
     assert len(reasons) == len(df_text)
+
+
+@pytest.mark.parametrize("naive", ["2026-01-01T08:00:00", "2026-01-01T08:00:00.250"])
+def test_is_a_naive_timestamp_refused_with_a_reason_that_says_why(naive):
+    df_text = defect_batch(None).copy()
+    df_text.loc[df_text.index[3], "timestamp"] = naive
+    checked = validate(df_text)
+    assert list(checked.quarantine.transaction_id) == [df_text.transaction_id.iloc[3]]
+    assert checked.quarantine.reason.iloc[0] == "timestamp: no UTC offset, so when it happened is unknown"
+    assert len(checked.clean) == len(df_text) - 1
+
+
+def test_does_text_that_is_not_a_time_get_one_reason_only():
+    df_text = defect_batch(None).copy()
+    df_text.loc[df_text.index[0], "timestamp"] = "yesterday"
+    assert failed_rows(df_text).to_list() == ["timestamp: wrong format"]
+
+
+def test_does_reconcile_account_for_rows_an_earlier_batch_delivered():
+    df_text = defect_batch(None)
+    checked = validate(df_text)
+    again = list(checked.clean.transaction_id[:7])
+    out = checked.clean.iloc[7:]
+    assert reconcile(df_text, out, checked.quarantine, 0, redelivered=again)
+    with pytest.raises(ReconciliationError, match="7 rows differ"):
+        reconcile(df_text, out, checked.quarantine, 0)

@@ -1,12 +1,14 @@
 """The pipeline: content-hash cache, only dependants re-run, lineage records, plain-sentence errors."""
 
 import json
+import sys
 
 import pandas as pd
 import pytest
 
 from shipml.workflows.lineage import LineageRecord, content_hash
-from shipml.workflows.pipeline import Pipeline, stage
+from shipml.workflows import pipeline as pipeline_module
+from shipml.workflows.pipeline import Pipeline, code_modules, stage
 
 CALLS = []
 
@@ -90,3 +92,81 @@ def test_are_mistakes_explained_in_a_sentence(source, tmp_path):
 
     with pytest.raises(ValueError, match="should return 2 table"):
         Pipeline([broken], tmp_path / "c2").run({"numbers": source})
+
+
+@pytest.fixture
+def helper_package(tmp_path, monkeypatch):
+    """A package `fakehelpers` whose source counts as stage code, as shipml's does, with a module `steps`."""
+    root = tmp_path / "pkgs"
+    (root / "fakehelpers").mkdir(parents=True)
+    (root / "fakehelpers" / "__init__.py").write_text("")
+    (root / "fakehelpers" / "steps.py").write_text("from fakehelpers import rules\n\n"
+                                                  "def triple(df):\n    return df.assign(x=df.x * rules.K)\n")
+    (root / "fakehelpers" / "rules.py").write_text("K = 3\n")
+    monkeypatch.syspath_prepend(str(root))
+    monkeypatch.setattr(pipeline_module, "CODE_PACKAGES", ("shipml", "fakehelpers"))
+    import fakehelpers.steps
+
+    yield root / "fakehelpers"
+    for name in ("fakehelpers", "fakehelpers.steps", "fakehelpers.rules"):
+        sys.modules.pop(name, None)
+
+
+def _triple_stage():
+    from fakehelpers.steps import triple
+
+    @stage(outputs=["tripled"])
+    def tripled(numbers):
+        return triple(pd.read_csv(numbers))
+    return tripled
+
+
+def test_does_changing_a_called_helper_rerun_the_stage(source, tmp_path, helper_package):
+    pipeline = Pipeline([_triple_stage()], tmp_path / "cache")
+    assert pipeline.run({"numbers": source}).ran == ["tripled"]
+    assert pipeline.run({"numbers": source}).ran == []
+    steps = helper_package / "steps.py"
+    steps.write_text(steps.read_text().replace("df.x * rules.K", "df.x * rules.K + 0"))
+    assert pipeline.run({"numbers": source}).ran == ["tripled"]
+
+
+def test_does_changing_a_module_the_helper_imports_rerun_the_stage(source, tmp_path, helper_package):
+    pipeline = Pipeline([_triple_stage()], tmp_path / "cache")
+    pipeline.run({"numbers": source})
+    (helper_package / "rules.py").write_text("K = 4\n")  # not called by the stage: imported by its helper
+    assert pipeline.run({"numbers": source}).ran == ["tripled"]
+
+
+def test_does_a_helper_in_the_stages_own_module_count_as_its_code(monkeypatch):
+    before = shift.code_hash
+    monkeypatch.setattr(sys.modules[__name__], "_offset", lambda: 2, raising=False)
+    assert shift.code_hash == before  # `_offset` is not used by shift: no change
+    assert "def _scaled" in uses_helper.code["source"]
+
+
+def _scaled(df):
+    return df.assign(x=df.x * 10)
+
+
+@stage(outputs=["scaled"])
+def uses_helper(doubled):
+    return _scaled(doubled)
+
+
+def test_are_the_library_versions_in_the_key(source, tmp_path, monkeypatch):
+    pipeline = Pipeline([double], tmp_path / "cache")
+    pipeline.run({"numbers": source})
+    real = pipeline_module.environment()
+    assert set(real) >= {"python", "numpy", "pandas", "pandera", "pyarrow"}
+    monkeypatch.setattr(pipeline_module, "environment", lambda: {**real, "pandas": "0.0.1"})
+    assert pipeline.run({"numbers": source}).ran == ["double"]
+
+
+def test_do_the_stages_of_the_chapter_see_the_shipml_modules_they_use():
+    from shipml.data.ingestion import ingest_batches
+
+    @stage(outputs=["clean"])
+    def ingest(batch_folder):
+        return ingest_batches(batch_folder)
+    modules = code_modules(ingest.fn)
+    assert {"shipml.data.ingestion", "shipml.data.validation", "shipml.data.contract"} <= set(modules)

@@ -11,7 +11,7 @@ observer runs it lazily on fixed raw batches that carry one planted defect type
 each and returns the index labels it flags; the judge works out the planted
 rows from the batch's values (`planted_rows`) and compares: exactly the planted
 rows, and nothing on clean data or on valid rows that are late or written in
-another time zone. tx_last_24h is compared with the column of the same name of
+another time zone; a timestamp without a UTC offset must be flagged. tx_last_24h is compared with the column of the same name of
 `shipml.features.point_in_time.account_features`, which the chapter shows;
 reconcile's observer records what each call returned or the ValueError it
 raised; split_rows' the positions. pandera is imported only when a schema is checked, so that
@@ -38,22 +38,39 @@ ex2 = exercise(
         "Categories: `pa.Check.isin(MERCHANT_CATEGORIES)` (and CHANNELS, DEVICES, AGE_BANDS, the COUNTRIES). "
         "An amount must look like a number: `pa.Check.str_matches(r'-?\\d+(\\.\\d+)?$')`.",
         "A negative amount needs its own check on the number: `pa.Check(lambda s: ~(as_number(s) < 0))`. "
-        "Timestamps may use any UTC offset (`+01:00`, `Z`): do not reject them.",
+        "Timestamps may use any UTC offset (`+01:00`, `Z`): do not reject them; but a time with no offset at all "
+        "must be flagged: `s.str.contains(r'(?:Z|[+-]\\d\\d:\\d\\d)$')`.",
     ],
 )
 
 SCHEMA_DEFECTS = ("missing", "wrong_types", "negative_amounts", "unknown_categories", "duplicates")
 VALID_DEFECTS = ("late_events", "mixed_timezones")
+NAIVE = "naive_timestamps"  # not a generator defect: `naive_batch` plants it
+_OFFSET = r"(?:Z|[+-]\d{2}:\d{2})$"
 
 
 @functools.lru_cache(maxsize=None)
-def defect_batch(defect: str | None, n: int = 1000, seed: int = 7, rate: float = 0.03) -> pd.DataFrame:
+def defect_batch(defect: str | None, days: int = 1, seed: int = 7, rate: float = 0.03) -> pd.DataFrame:
     """A raw batch as text with one planted defect type (None: clean), as `read_batch` returns it."""
     from shipml.data import transactions
     from shipml.data.ingestion import as_text
 
     defects = {} if defect is None else {defect: rate}
-    return as_text(transactions(n, seed, days=3, defects=defects))
+    return as_text(transactions(days=days, seed=seed, defects=defects))
+
+
+@functools.lru_cache(maxsize=None)
+def naive_batch(every: int = 40) -> pd.DataFrame:
+    """A clean batch in which every `every`-th timestamp has lost its UTC offset (a naive time)."""
+    df_text = defect_batch(None).copy()
+    rows = df_text.index[::every]
+    df_text.loc[rows, "timestamp"] = df_text.loc[rows, "timestamp"].str.replace(_OFFSET, "", regex=True)
+    return df_text
+
+
+def batch_for(defect: str) -> pd.DataFrame:
+    """The fixed batch a case of exercise 2 runs the schema on, for one planted defect type."""
+    return naive_batch() if defect == NAIVE else defect_batch(defect)
 
 
 def planted_rows(df_text: pd.DataFrame, defect: str) -> set:
@@ -71,6 +88,8 @@ def planted_rows(df_text: pd.DataFrame, defect: str) -> set:
         rows = ~df_text["merchant_category"].isin(MERCHANT_CATEGORIES)
     elif defect == "duplicates":
         rows = df_text["transaction_id"].duplicated(keep=False)
+    elif defect == NAIVE:
+        rows = ~df_text["timestamp"].str.contains(_OFFSET).fillna(True).astype(bool)
     else:
         raise ValueError(f"no planted rows for {defect!r}")
     return set(df_text.index[rows])
@@ -118,7 +137,7 @@ def _flagged(schema, df_text) -> list:
 
 
 def _judge_catches(flagged, defect: str):
-    df_text = defect_batch(defect)
+    df_text = batch_for(defect)
     planted, flagged = planted_rows(df_text, defect), set(flagged)
     missed, extra = planted - flagged, flagged - planted
     label = defect.replace("_", " ")
@@ -129,8 +148,8 @@ def _judge_catches(flagged, defect: str):
 
 
 @ex2.case("clean data: nothing is flagged",
-          hint="Run `schema.validate(df, lazy=True)` on clean text, `df = as_text(transactions(1000, seed=7, "
-               "days=3, defects={}))` (as_text from shipml.data.ingestion), and read the error's "
+          hint="Run `schema.validate(df, lazy=True)` on clean text, `df = as_text(transactions(days=1, "
+               "seed=7, defects={}))` (as_text from shipml.data.ingestion), and read the error's "
                "`failure_cases`: a check is too strict.")
 def _observe_clean(schema):
     return _flagged(schema, defect_batch(None))
@@ -151,9 +170,11 @@ for _defect, _hint in (
     ("negative_amounts", "Convert the amount with pd.to_numeric(..., errors='coerce') and flag values below 0."),
     ("unknown_categories", "merchant_category must be one of MERCHANT_CATEGORIES (mind 'Groceries')."),
     ("duplicates", "Declare transaction_id with unique=True."),
+    (NAIVE, "A time such as '2026-01-02T09:15:00' has no UTC offset: nobody can tell when it happened (09:15 "
+            "in London and in Berlin are an hour apart). Require the offset at the end: 'Z' or '+01:00'."),
 ):
     ex2.case(f"catches {_defect.replace('_', ' ')}, and only those rows", hint=_hint,
-             observe=functools.partial(lambda schema, defect: _flagged(schema, defect_batch(defect)), defect=_defect),
+             observe=functools.partial(lambda schema, defect: _flagged(schema, batch_for(defect)), defect=_defect),
              judge=functools.partial(_judge_catches, defect=_defect))
 
 
@@ -195,7 +216,7 @@ def _all_defects() -> pd.DataFrame:
     from shipml.data.ingestion import as_text
 
     rates = dict.fromkeys((*SCHEMA_DEFECTS, *VALID_DEFECTS), 0.02)
-    return as_text(transactions(1200, 11, days=3, defects=rates))
+    return as_text(transactions(seed=11, days=3, defects=rates))
 
 
 # --- exercise 3: a point-in-time rolling feature ----------------------------------------------
@@ -258,7 +279,10 @@ def _late_event() -> pd.DataFrame:
 def _real_transactions() -> pd.DataFrame:
     from shipml.data import transactions
 
-    return transactions(400, 3, days=4)[["account_id", "timestamp", "amount"]].sample(frac=1.0, random_state=0)
+    df = transactions(seed=3, days=14)
+    busiest = df["account_id"].value_counts()
+    keep = busiest.index[busiest.cumsum() <= 400]  # the busiest accounts, about 400 rows: counts up to 5
+    return df[df["account_id"].isin(keep)][["account_id", "timestamp", "amount"]].sample(frac=1.0, random_state=0)
 
 
 _counts_case("an account's first transaction counts 0",
@@ -285,7 +309,7 @@ _counts_case("rows out of time order (a late event) are answered in their own or
              "Do not assume df is sorted: the late event arrives last but happened first.",
              _late_event, "the counts of a table with a late event")
 _counts_case("agrees with the reference on real transactions", None, lambda: _real_transactions().copy(),
-             "the counts of 400 shuffled transactions", hidden=True)
+             "the counts of about 400 shuffled transactions", hidden=True)
 
 
 # --- exercise 4: reconciliation ---------------------------------------------------------------
@@ -308,10 +332,10 @@ ex4 = exercise(
 def _small_batch():
     from shipml.data.validation import validate
 
-    df_in = defect_batch("duplicates", n=300, rate=0.05)
-    bad = defect_batch("negative_amounts", n=300, rate=0.05)
+    df_in = defect_batch("duplicates", rate=0.05)
+    bad = defect_batch("negative_amounts", rate=0.05)
     df_in = df_in.assign(amount=bad["amount"].reindex(df_in.index).where(
-        df_in.index.isin(bad.index[:40]), df_in["amount"]))
+        df_in.index.isin(bad.index[bad["amount"].str.startswith("-")]), df_in["amount"]))
     checked = validate(df_in)
     return df_in, checked.clean, checked.quarantine, checked.duplicates_removed
 

@@ -114,5 +114,16 @@ def test_does_the_clean_data_hint_give_the_batch_the_check_uses():
     from shipml.data.ingestion import as_text
 
     hint = get_exercise("ch04-ex2").cases["clean data: nothing is flagged"].hint
-    assert "as_text(transactions(1000, seed=7, days=3, defects={}))" in hint
-    assert as_text(transactions(1000, seed=7, days=3, defects={})).equals(defect_batch(None))
+    assert "as_text(transactions(days=1, seed=7, defects={}))" in hint
+    assert as_text(transactions(days=1, seed=7, defects={})).equals(defect_batch(None))
+
+
+def test_does_the_naive_batch_plant_times_without_an_offset_only():
+    from shipml.course.checks.data_pipelines import NAIVE, defect_batch, naive_batch, planted_rows
+
+    df_text, clean = naive_batch(), defect_batch(None)
+    planted = planted_rows(df_text, NAIVE)
+    assert len(planted) > 10 and planted_rows(clean, NAIVE) == set()
+    changed = set(df_text.index[df_text.timestamp != clean.timestamp])
+    assert changed == planted
+    assert pd.to_datetime(df_text.timestamp[sorted(planted)], format="ISO8601").dt.tz is None

@@ -56,6 +56,13 @@ WRONG_ANSWERS = [
     WrongAnswer("ch04-ex2", "refuses timestamps in other time zones",
                 raw_schema().update_column("timestamp", checks=[pa.Check.str_matches(r".*\+00:00$")]),
                 "valid rows that are late or in another time zone are not flagged"),
+    WrongAnswer("ch04-ex2", "accepts a time without a UTC offset (parses it as UTC)",
+                raw_schema().update_column("timestamp", checks=[pa.Check(
+                    lambda s: pd.to_datetime(s, utc=True, format="ISO8601", errors="coerce").notna())]),
+                "catches naive timestamps, and only those rows"),
+    WrongAnswer("ch04-ex2", "refuses every timestamp with an offset other than +00:00 or Z",
+                raw_schema().update_column("timestamp", checks=[pa.Check.str_matches(r".*(\+00:00|Z)$")]),
+                "valid rows that are late or in another time zone are not flagged"),
     WrongAnswer("ch04-ex2", "transaction_id not unique", raw_schema().update_column("transaction_id", unique=False),
                 "catches duplicates, and only those rows"),
     WrongAnswer("ch04-ex3", "<= instead of <: counts the row itself", _inclusive,
