@@ -17,7 +17,9 @@ the reverse; tests hold every boundary to the same verdict on both sides.
 The rules, and why: an amount is > 0 (a payment of 0 EUR is not a payment) and
 at most 100,000 EUR (above that it is a wire transfer, not a card payment);
 an hour is a whole number 0..23; an account age is a whole number of days
-0..36,500 (a hundred years); categories come from the lists below.
+0..36,500 (a hundred years); categories come from the lists below; a timestamp
+carries a UTC offset (`+01:00`, `Z`): one without ("naive") is refused, since
+nobody can tell when it happened.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ COUNTRIES: dict[str, int] = {
     "GB": 0, "CH": 1, "GR": 2, "TR": 3, "AE": 4, "TH": 7, "CN": 8, "US": -5, "BR": -3, "NG": 1,
 }
 
-_ISO_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})"
+_ISO_TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?"
+_UTC_OFFSET = r"(Z|[+-]\d{2}:\d{2})"
 _NUMBER = r"-?\d+(\.\d+)?"
 
 
@@ -79,8 +82,9 @@ CONTRACT: dict[str, Column] = {c.name: c for c in (
            pattern=r"tx\d+", unique=True),
     Column("account_id", "text",
            "The card account that paid, e.g. `acc00042`; an account makes about 50 transactions.",
-           pattern=r"acc\d+"),
-    Column("timestamp", "timestamp", "When the transaction happened, tz-aware UTC; the frame is sorted by it."),
+           pattern=r"acc\d+", request=True),
+    Column("timestamp", "timestamp", "When the transaction happened, tz-aware UTC; the frame is sorted by it.",
+           request=True),
     Column("amount", "number", "Amount in EUR, rounded to cents. Heavy-tailed: lognormal around the account's "
            "typical spend, with occasional large spikes.", low=0, low_open=True, high=100_000, request=True),
     Column("merchant_category", "category",
@@ -126,8 +130,12 @@ def _checks(column: Column) -> list:
     if column.pattern is not None:
         checks.append(pa.Check.str_matches(column.pattern + "$"))
     if column.kind == "timestamp":
-        # Any UTC offset is fine: ingestion converts to UTC. A time without an offset is ambiguous.
-        checks.append(pa.Check.str_matches(_ISO_WITH_OFFSET + "$"))
+        # Any UTC offset is fine: ingestion converts to UTC. A time without an offset (a "naive" time) is
+        # refused with its own reason: nobody can tell when it happened. Text that is not a time at all
+        # fails the format check only, so each problem has one reason.
+        checks.append(pa.Check.str_matches(_ISO_TIME + _UTC_OFFSET + "?$"))
+        checks.append(pa.Check(lambda s: ~s.str.fullmatch(_ISO_TIME).astype(bool), name="naive",
+                               error="no UTC offset, so when it happened is unknown"))
     if column.categories is not None:
         checks.append(pa.Check.isin(list(column.categories)))
     elif column.kind in ("number", "integer"):
@@ -183,7 +191,8 @@ def reason(column, check) -> str:
         what = (_low_reason if check == "low" else _high_reason)(CONTRACT[str(column)])
     else:
         # "non_negative": the name chapter 4's exercise gives its own amount check
-        what = {"number": "not a number", "whole": "not a whole number", "non_negative": "negative"}.get(check, check)
+        what = {"number": "not a number", "whole": "not a whole number", "non_negative": "negative",
+                "naive": "no UTC offset, so when it happened is unknown"}.get(check, check)
     return f"{column}: {what}" if column and str(column) != "None" else what
 
 
@@ -193,7 +202,7 @@ def request_model(name: str = "TransactionRequest"):
     """A pydantic model of one scoring request: the request columns, their types and bounds, nothing else."""
     from typing import Literal
 
-    from pydantic import BaseModel, ConfigDict, Field, create_model
+    from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
     fields = {}
     for c in CONTRACT.values():
@@ -204,7 +213,9 @@ def request_model(name: str = "TransactionRequest"):
             bounds["gt" if c.low_open else "ge"] = c.low
         if c.high is not None:
             bounds["lt" if c.high_open else "le"] = c.high
-        kind = {"number": float, "integer": int}.get(c.kind, str)
+        if c.pattern is not None:
+            bounds["pattern"] = f"^{c.pattern}$"
+        kind = {"number": float, "integer": int, "timestamp": AwareDatetime}.get(c.kind, str)  # a time needs its offset
         annotation = Literal[c.categories] if c.categories is not None else kind
         fields[c.name] = (annotation, Field(description=c.description, **bounds))
 

@@ -4,20 +4,26 @@
     app = create_app("models")                  # an artifact folder, or a root with a CURRENT file
     # then: uvicorn (see shipml.serving.process), or fastapi.testclient.TestClient(app) in a test
 
-    POST /predict        one transaction  -> {"score": 0.03, "model_version": "v1"}
-    POST /predict/batch  {"transactions": [...]} -> {"scores": [...], "model_version": "v1"}
+    POST /predict        one payment -> {"score": 0.03, "held": false, "model_version": "v1"}
+    POST /predict/batch  {"transactions": [...]} -> {"scores": [...], "held": [...], "n": 2, "model_version": "v1"}
     GET  /health         liveness: the process answers          -> 200 always
     GET  /ready          readiness: the model is loaded         -> 200, else 503
 
 A request is validated by a pydantic schema derived from the transaction
 contract, `shipml.data.contract` (types, ranges, allowed categories, no
 unknown fields); a bad one gets 422 with one line per problem that names the
-field and what to send instead. A request is encoded by the artifact's own
-encoder (`Encoder.transform_rows`, the per-row path of the same fitted state)
-and scored by `shipml.modeling.scoring.probabilities`. Every response carries
-the model version; every request is logged as one JSON line. The model is
-loaded in the background after start-up, so /health answers at once and
-/ready only when the model can score.
+field and what to send instead. A request carries the paying account and the
+payment's time; for a model that reads chapter 4's account features the server
+looks them up in its feature store (`shipml.features.store.AccountHistory`,
+loaded from the artifact's `history.parquet` or from `history=`), from the
+account's payments strictly before that time, as the training table was built.
+The row is encoded by the artifact's own encoder (`Encoder.transform_rows`, the
+per-row path of the same fitted state), scored by
+`shipml.modeling.scoring.probabilities`, and decided by the artifact's own
+decision policy (`held`: the payment is held for review). Every response
+carries the model version; every request is logged as one JSON line. The model
+and its store are loaded in the background after start-up, so /health answers
+at once and /ready only when the model can score.
 
 This module does not use `from __future__ import annotations`: FastAPI reads
 the endpoint's annotations at run time, and a schema made inside
@@ -53,7 +59,10 @@ TransactionRequest = request_model("TransactionRequest")
 
 def to_requests(df) -> list[dict]:
     """The rows of a transaction table as request bodies: the schema's fields, as plain JSON values."""
-    rows = df[list(REQUEST_FIELDS)].astype(object).to_dict("records")
+    fields = df[list(REQUEST_FIELDS)]
+    if "timestamp" in fields:  # ISO 8601 with its UTC offset, to the microsecond: the time the store looks up
+        fields = fields.assign(timestamp=fields["timestamp"].map(lambda t: t.isoformat()))
+    rows = fields.astype(object).to_dict("records")
     return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in rows]
 
 
@@ -63,6 +72,7 @@ class ServerState:
 
     artifact: object = None
     error: str | None = None
+    store: object = None  # the feature store, for a model that reads account features
 
 
 def readiness(state: ServerState) -> tuple[int, dict]:
@@ -76,8 +86,10 @@ def readiness(state: ServerState) -> tuple[int, dict]:
 
 def _problem(error: dict) -> dict:
     """One validation error as a line a client can act on."""
-    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
     kind, message = error.get("type", ""), error.get("msg", "")
+    # The field's path; for a body that is not JSON there is no field, and the position is not one.
+    where = "body" if kind == "json_invalid" else ".".join(
+        str(part) for part in error.get("loc", ()) if part != "body") or "body"
     if kind == "extra_forbidden":
         message = "is not a field of this API; remove it"
     elif kind == "missing":
@@ -129,12 +141,14 @@ def _logger(log_file) -> logging.Logger:
 
 
 def create_app(artifact_path, *, schema=TransactionRequest, max_batch: int = MAX_BATCH, ready=readiness,
-               log_file=None, load_delay_s: float = 0.0, load=None):
+               log_file=None, load_delay_s: float = 0.0, load=None, history=None):
     """A FastAPI app serving the artifact at `artifact_path` with the request `schema`.
 
     `ready(state) -> (status_code, body)` answers /ready; `load(path)` loads an
     artifact (default `shipml.serving.artifact.load_artifact`); `load_delay_s` makes
-    loading slower, to watch /ready say 503 first.
+    loading slower, to watch /ready say 503 first. `history` (a transaction
+    table or a Parquet file of one) replaces the artifact's own feature-store
+    snapshot.
     """
     import torch
     from fastapi import FastAPI, Request
@@ -155,8 +169,11 @@ def create_app(artifact_path, *, schema=TransactionRequest, max_batch: int = MAX
         time.sleep(load_delay_s)
         torch.set_num_threads(1)  # one small request at a time: threads cost more than they save
         try:
-            state.artifact = load(artifact_path)
-            log(event="model_loaded", model_version=state.artifact.version)
+            artifact = load(artifact_path)
+            state.store = _store(artifact, history)
+            state.artifact = artifact  # last: /ready says ready only when the model and its store can score
+            log(event="model_loaded", model_version=artifact.version,
+                store_payments=None if state.store is None else len(state.store))
         except Exception as error:  # the server stays up and says why in /ready
             state.error = f"{type(error).__name__}: {error}"
             log(event="model_load_failed", error=state.error)
@@ -183,12 +200,18 @@ def create_app(artifact_path, *, schema=TransactionRequest, max_batch: int = MAX
         return JSONResponse({"detail": "the model is not loaded yet; retry when GET /ready says ready",
                              "model_version": None}, status_code=503)
 
-    def score_rows(rows: list[dict]) -> list[float]:
-        artifact = state.artifact
+    def score_rows(rows: list[dict]) -> tuple[list[float], list | None]:
+        """The scores of request rows, and the artifact's decision for each (None: it has no policy)."""
+        artifact, store = state.artifact, state.store
+        if store is not None:  # point in time: the account's payments strictly before this one
+            rows = [{**row, **store.lookup(row["account_id"], row["timestamp"], row["amount"])} for row in rows]
         # The artifact's own encoder, its fast path for a few rows (tested equal to `transform`).
         X = torch.from_numpy(artifact.encoder.transform_rows(rows))
         with torch.no_grad():
-            return probabilities(artifact.model(X)).tolist()
+            scores = probabilities(artifact.model(X))
+        if artifact.policy is None:
+            return scores.tolist(), None
+        return scores.tolist(), artifact.policy.hold(scores, [row["amount"] for row in rows]).tolist()
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -213,16 +236,29 @@ def create_app(artifact_path, *, schema=TransactionRequest, max_batch: int = MAX
     async def predict(transaction: schema):
         if state.artifact is None:
             return not_ready()
-        return {"score": score_rows([transaction.model_dump()])[0], "model_version": version()}
+        scores, held = score_rows([transaction.model_dump()])
+        return {"score": scores[0], "held": None if held is None else held[0], "model_version": version()}
 
     @app.post("/predict/batch")
     async def predict_batch(batch: batch_schema):
         if state.artifact is None:
             return not_ready()
         rows = [t.model_dump() for t in batch.transactions]
-        return {"scores": score_rows(rows), "n": len(rows), "model_version": version()}
+        scores, held = score_rows(rows)
+        return {"scores": scores, "held": held, "n": len(rows), "model_version": version()}
 
     return app
+
+
+def _store(artifact, history):
+    """The feature store for `artifact`: from `history` (a table or a Parquet file) or the artifact's snapshot."""
+    if not getattr(artifact, "account_features", False):
+        return None
+    if history is None:
+        return artifact.feature_store()
+    from shipml.features.store import AccountHistory
+
+    return AccountHistory(history) if hasattr(history, "columns") else AccountHistory.from_parquet(history)
 
 
 def in_process_client(app):
@@ -243,4 +279,5 @@ def app_from_env():
     if not Path(path).exists():
         raise FileNotFoundError(f"SHIPML_ARTIFACT={path} does not exist.")
     return create_app(path, log_file=os.environ.get("SHIPML_LOG_FILE") or None,
-                      load_delay_s=float(os.environ.get("SHIPML_LOAD_DELAY_S", "0")))
+                      load_delay_s=float(os.environ.get("SHIPML_LOAD_DELAY_S", "0")),
+                      history=os.environ.get("SHIPML_HISTORY") or None)

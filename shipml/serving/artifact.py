@@ -1,19 +1,28 @@
 """A model artifact: one versioned folder with everything needed to reproduce a score.
 
     from shipml.serving.artifact import save_artifact, load_artifact, activate, train_artifact
+    artifact = train_artifact(root / "v1", version="v1", seed=0)   # the production model, its policy inside
     folder = save_artifact(root / "v1", model, encoder, version="v1", training_data_hash=h)
     artifact = load_artifact(folder)          # or load_artifact(root): the version named in root/CURRENT
     artifact.version, artifact.training_data_hash, artifact.lineage   # lineage: a LineageRecord
     scores = artifact.score(df)               # the same scores as in the notebook that trained it
+    held = artifact.hold(df)                  # the decision policy that travels with the model
+    store = artifact.feature_store()          # the account history a server looks features up in
     activate(root, "v1")                      # what a server started on `root` loads (a rollback: activate the old one)
     program = export_program(artifact)      # torch.export: the model as a graph
     export_onnx(artifact, folder / "model.onnx", program); onnx_scores(folder / "model.onnx", X)
     score = onnx_scorer(onnx_session(folder / "model.onnx"))   # a reusable ONNX Runtime scorer
 
 The folder holds `weights.pt` (the model's state dict), `encoder.json` (chapter
-2's fitted `Encoder`), and `meta.json` (version, model config, feature names,
-metadata, and the lineage record of `shipml.workflows.lineage`, whose input
-`training_data` is the training table's full content hash). Weights alone
+2's fitted `Encoder`), `meta.json` (version, model config, feature names,
+metadata, the decision policy, and the lineage record of
+`shipml.workflows.lineage`, whose input `training_data` is the training
+table's full content hash) and, for a model that reads chapter 4's account
+features, `history.parquet`: the payments of its data window (account, time,
+amount), the snapshot a server loads into its feature store
+(`shipml.features.store`) so that one folder is enough to start a server. At a
+bank the store is a service the payment stream feeds, and the artifact would
+name its snapshot rather than hold it. Weights alone
 cannot reproduce a score: the encoding and its fitted state are half of the
 model. Every score here ends in `shipml.modeling.scoring.probabilities`.
 """
@@ -46,16 +55,59 @@ class Artifact:
     metadata: dict = field(default_factory=dict)
     path: Path | None = None
     lineage: LineageRecord | None = None
+    policy: object = None
+    history_file: Path | None = None
 
-    def score(self, df) -> np.ndarray:
-        """Fraud scores for the rows of a transaction table."""
+    @property
+    def account_features(self) -> bool:
+        """Whether the model reads chapter 4's point-in-time account features (a server looks them up)."""
+        from shipml.features.point_in_time import FEATURES
+
+        return all(name in self.encoder.numeric for name in FEATURES)
+
+    def score(self, df, history=None) -> np.ndarray:
+        """Fraud scores for the rows of a transaction table.
+
+        A model with account features computes them point in time from
+        `history` (default: `df` itself), from each account's strictly
+        earlier payments.
+        """
         from shipml.modeling.mlp import predict_scores
 
+        if self.account_features:
+            from shipml.modeling.production import production_features
+
+            df = production_features(df, history)
         return predict_scores(self.model, self.encoder.transform(df))
 
+    def feature_store(self):
+        """The account history the server looks features up in (`shipml.features.store.AccountHistory`), or None."""
+        if not self.account_features:
+            return None
+        if self.history_file is None or not Path(self.history_file).exists():
+            raise FileNotFoundError(f"artifact {self.version} reads account features but has no history.parquet "
+                                    "to look them up in; save one with the model (save_artifact(..., history=df)).")
+        from shipml.features.store import AccountHistory
 
-def save_artifact(folder, model, encoder, *, version: str, training_data_hash: str, metadata: dict | None = None):
-    """Write the model, its encoder and its facts (with a lineage record) into `folder`; return the folder."""
+        return AccountHistory.from_parquet(self.history_file)
+
+    def hold(self, df, history=None) -> np.ndarray:
+        """The artifact's own decision per payment: True where it is held for review."""
+        if self.policy is None:
+            raise ValueError(f"artifact {self.version} has no decision policy; save one with the model.")
+        return self.policy.hold(self.score(df, history), np.asarray(df["amount"], dtype=float))
+
+
+def save_artifact(folder, model, encoder, *, version: str, training_data_hash: str, metadata: dict | None = None,
+                  policy=None, history=None):
+    """Write the model, its encoder, its decision policy and its facts (with a lineage record) into `folder`.
+
+    `policy` is a `shipml.evaluation.decision.DecisionPolicy`: the rule that
+    turns the score into a hold is part of the model, versioned with it.
+    `history` (a transaction table) is written as `history.parquet`, the
+    feature-store snapshot a server looks account features up in.
+    Returns the folder.
+    """
     import torch
 
     folder = Path(folder)
@@ -65,8 +117,13 @@ def save_artifact(folder, model, encoder, *, version: str, training_data_hash: s
     lineage = record_lineage(f"model {version}", inputs={"training_data": str(training_data_hash)},
                              params={"model_config": dict(model.config)})
     meta = {"version": str(version), "model_config": dict(model.config), "feature_names": encoder.feature_names,
-            "metadata": metadata or {}, "lineage": lineage.to_dict()}
+            "metadata": metadata or {}, "lineage": lineage.to_dict(),
+            "policy": None if policy is None else policy.to_dict()}
     (folder / "meta.json").write_text(json.dumps(meta, indent=2))
+    if history is not None:
+        from shipml.features.store import write_history
+
+        write_history(history, folder / "history.parquet")
     return folder
 
 
@@ -105,37 +162,38 @@ def load_artifact(path) -> Artifact:
     if encoder.feature_names != meta["feature_names"]:
         raise ValueError(f"{path}: the encoder's features differ from the ones the model was trained on.")
     lineage = LineageRecord.from_dict(meta["lineage"])
+    from shipml.evaluation.decision import DecisionPolicy
+
+    policy = DecisionPolicy.from_dict(meta["policy"]) if meta.get("policy") else None
+    history_file = path / "history.parquet"
     return Artifact(model, encoder, meta["version"], lineage.inputs["training_data"], meta.get("metadata", {}), path,
-                    lineage)
+                    lineage, policy, history_file if history_file.exists() else None)
 
 
-def train_artifact(folder, *, version: str = "v1", n: int = 20_000, seed: int = 0, width: int = 16,
-                   epochs: int = 3, lr: float = 1e-2, batch_size: int = 1024) -> Artifact:
-    """Train a small chapter-2 model on `transactions(n, seed)` and save it as an artifact (well under a second).
+def train_artifact(folder, *, version: str = "v1", seed: int = 0, days: int | None = None, spec=None,
+                   policy: str = "best", data=None) -> Artifact:
+    """Train the production model (`shipml.modeling.production`) on the scenario's data and save it as an artifact.
 
-    Chapter 2's encoder, FraudMLP and training epoch, with a balanced loss and no
-    early stopping: a quick, deterministic model to serve, not a tuned one.
+    The data window is `data` if given, else `transactions(days, seed)`
+    (default: the scenario's window); `seed` seeds the training. The weights
+    learn from the scenario's training period, the decision policy is chosen
+    on its validation period; `spec` defaults to `PRODUCTION`, the model
+    chapter 2 recommends. The training-data hash covers the rows the weights
+    saw; the whole window is saved as the server's feature-store snapshot.
     """
-    import torch
-    from torch import nn
-
     from shipml.data import transactions
-    from shipml.features.encoding import fit_encoder
-    from shipml.modeling.mlp import FraudMLP, TransactionDataset, make_loader
-    from shipml.modeling.training import train_loop
+    from shipml.data.scenario import SCENARIO
+    from shipml.modeling.production import PRODUCTION, train_production
 
-    df_train = transactions(n, seed=seed)
-    encoder = fit_encoder(df_train)
-    dataset = TransactionDataset(encoder.transform(df_train), df_train.is_fraud.to_numpy())
-    torch.manual_seed(seed)
-    model = FraudMLP(len(encoder.feature_names), width=width, depth=2)
-    pos_weight = torch.tensor(float((dataset.y == 0).sum() / max(float(dataset.y.sum()), 1.0)))
-    loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    history = train_loop(model, make_loader(dataset, batch_size, seed=seed), loss_fn, optimizer, epochs=epochs)
-    save_artifact(folder, model, encoder, version=version, training_data_hash=content_hash(df_train),
-                  metadata={"n_train": len(df_train), "seed": seed, "epochs": epochs,
-                            "final_train_loss": round(float(history.train_loss.iloc[-1]), 6)})
+    df = transactions(days=SCENARIO.days if days is None else days, seed=seed) if data is None else data
+    spec = PRODUCTION if spec is None else spec
+    fitted = train_production(df, seed=seed, spec=spec, policy=policy)
+    df_train = SCENARIO.split(df)[0]
+    save_artifact(folder, fitted.model, fitted.encoder, version=version, training_data_hash=content_hash(df_train),
+                  policy=fitted.policy, history=df if spec.account_features else None,
+                  metadata={**fitted.facts, "days": len(df["timestamp"].dt.floor("D").unique()),
+                            "data_window": [str(df["timestamp"].min()), str(df["timestamp"].max())],
+                            "final_train_loss": round(float(fitted.history.train_loss.iloc[-1]), 6)})
     return load_artifact(folder)
 
 

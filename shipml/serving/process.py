@@ -94,14 +94,19 @@ def _wait_ready(server: Server, timeout_s: float) -> None:
 
 @contextmanager
 def serve(artifact_path, *, log_file=None, startup_timeout_s: float = 15.0, stop_timeout_s: float = 10.0,
-          load_delay_s: float = 0.0, app: str = "shipml.serving.app:app_from_env", env: dict | None = None):
-    """Start the model server on a free loopback port, wait until ready, yield a `Server`, always stop it."""
+          load_delay_s: float = 0.0, app: str = "shipml.serving.app:app_from_env", env: dict | None = None,
+          history=None):
+    """Start the model server on a free loopback port, wait until ready, yield a `Server`, always stop it.
+
+    `history`: a Parquet file of payments for the server's feature store (default: the artifact's snapshot).
+    """
     port = free_port()
     stderr_file = tempfile.NamedTemporaryFile(prefix="shipml-server-", suffix=".log", delete=False)
     stderr_path = Path(stderr_file.name)
     environment = {**os.environ, "SHIPML_ARTIFACT": str(Path(artifact_path).resolve()),
                    "SHIPML_LOG_FILE": str(Path(log_file).resolve()) if log_file else "",
-                   "SHIPML_LOAD_DELAY_S": str(load_delay_s), "PYTHONUNBUFFERED": "1", **(env or {})}
+                   "SHIPML_LOAD_DELAY_S": str(load_delay_s), "PYTHONUNBUFFERED": "1",
+                   "SHIPML_HISTORY": str(Path(history).resolve()) if history else "", **(env or {})}
     command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
                "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", str(int(stop_timeout_s))]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr_file, env=environment,

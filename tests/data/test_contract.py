@@ -16,7 +16,7 @@ TransactionRequest = request_model()
 @pytest.fixture(scope="module")
 def good_text() -> dict:
     """One valid raw row, every value as text (as a batch file delivers it)."""
-    raw = transactions(50, 0, days=2, defects={})
+    raw = transactions(seed=0, days=2, defects={})
     return as_text(raw).iloc[0].to_dict()
 
 
@@ -32,6 +32,10 @@ BOUNDARIES = [
     ("merchant_category", "gambling", "gambling"), ("merchant_category", "Groceries", "Groceries"),
     ("merchant_category", "travel", "travel"), ("country", "XX", "XX"), ("home_country", "de", "de"),
     ("channel", "phone", "phone"), ("device", "chip", "chip"), ("device", "", ""),
+    ("account_id", "acc00042", "acc00042"), ("account_id", "42", "42"), ("account_id", "acc42x", "acc42x"),
+    ("timestamp", "2026-03-25T13:05:00+01:00", "2026-03-25T13:05:00+01:00"),
+    ("timestamp", "2026-03-25T13:05:00Z", "2026-03-25T13:05:00Z"),
+    ("timestamp", "2026-03-25T13:05:00", "2026-03-25T13:05:00"),
 ]
 
 
@@ -84,25 +88,25 @@ def test_does_the_request_model_forbid_unknown_fields_and_say_what_is_allowed(go
 
 def test_are_the_request_fields_the_models_inputs():
     assert tuple(TransactionRequest.model_fields) == REQUEST_FIELDS == (
-        "amount", "merchant_category", "country", "channel", "device", "hour", "account_age_days", "home_country")
+        "account_id", "timestamp", "amount", "merchant_category", "country", "channel", "device", "hour", "account_age_days", "home_country")
 
 
 def test_does_every_stream_column_have_one_definition_and_its_description():
     assert list(COLUMNS) == [c for c in CONTRACT if CONTRACT[c].stream]
     assert list(raw_schema().columns) == list(CONTRACT)
-    assert list(transactions(100, 0).columns) == list(COLUMNS)
+    assert list(transactions(days=1, seed=0).columns) == list(COLUMNS)
 
 
 @pytest.mark.parametrize("seed, drift", [(0, None), (1, {"start": "2026-02-01", "amount_scale": 0.5}),
                                          (2, {"start": "2026-02-01", "amount_scale": 3.0, "online_share": 0.3})])
 def test_does_the_generator_emit_only_rows_the_contract_accepts(seed, drift):
-    raw = transactions(5_000, seed, drift=drift, defects={})
+    raw = transactions(days=5, seed=seed, drift=drift, defects={})
     assert raw.amount.min() > 0 and raw.amount.max() <= 100_000
     assert failed_rows(as_text(raw)).empty
 
 
 def test_does_a_raw_table_become_the_generators_types():
-    raw = transactions(300, 4, days=3, defects={})
+    raw = transactions(seed=4, days=3, defects={})
     typed = to_typed(as_text(raw))
     expected = raw.reset_index(drop=True)
     assert list(typed.columns) == list(expected.columns)

@@ -7,6 +7,7 @@ import torch
 from shipml.data import transactions
 from shipml.modeling.distillation import distill
 from shipml.modeling.mlp import FraudMLP, predict_scores
+from shipml.modeling.production import production_features
 from shipml.performance.cache import ScoreCache
 from shipml.performance.runtimes import eager_scorer, onnx_scorer, onnx_session, program_scorer, quantize_int8
 from shipml.serving.artifact import Artifact, export_onnx, export_program, onnx_scores, train_artifact
@@ -33,9 +34,9 @@ def test_do_onnx_and_int8_scores_agree_with_eager(onnx_model, tmp_path):
 
 
 def test_does_every_scorer_give_the_same_scores(tmp_path):
-    artifact = train_artifact(tmp_path / "v1", n=3000, seed=0, epochs=1)
-    df = transactions(400, seed=3)
-    X = artifact.encoder.transform(df).astype(np.float32)
+    artifact = train_artifact(tmp_path / "v1", seed=0)  # the production model, with account features
+    df = transactions(days=1, seed=3)
+    X = artifact.encoder.transform(production_features(df)).astype(np.float32)
     program = export_program(artifact)
     path = export_onnx(artifact, tmp_path / "model.onnx", program)
     reference = artifact.score(df)

@@ -1,28 +1,29 @@
 """The server as a real process on 127.0.0.1: ready, answering, always stopped, failing fast with a reason."""
 
 import httpx
+import numpy as np
 import pytest
-import torch
 
-from shipml.serving.artifact import train_artifact
+from shipml.data.scenario import SCENARIO
+from shipml.features.store import write_history
+from shipml.serving.app import to_requests
+from shipml.serving.artifact import activate, load_artifact
 from shipml.serving.requests import GOOD
 from shipml.serving.process import ServerFailedToStart, free_port, serve
 
 
 @pytest.fixture(scope="module")
-def artifact_folder(tmp_path_factory):
-    torch.set_num_threads(1)
-    folder = tmp_path_factory.mktemp("models") / "v1"
-    train_artifact(folder, version="v1", n=3000, epochs=1)
-    return folder
+def artifact_folder(models):
+    return models / "v1"
 
 
 def test_does_a_real_server_start_answer_and_stop_gracefully(artifact_folder, tmp_path):
     log = tmp_path / "requests.jsonl"
-    with serve(artifact_folder, log_file=log) as server:
+    with serve(artifact_folder, log_file=log) as server:  # no other argument: the artifact's own history
         assert server.url.startswith("http://127.0.0.1:")
         with httpx.Client(trust_env=False) as client:
-            assert client.post(server.url + "/predict", json=GOOD).json()["model_version"] == "v1"
+            answer = client.post(server.url + "/predict", json=GOOD).json()
+        assert answer["model_version"] == "v1" and 0 <= answer["score"] <= 1 and isinstance(answer["held"], bool)
         process = server.process
     assert process.poll() is not None  # stopped on leaving the block
     assert '"event": "shutdown"' in log.read_text().splitlines()[-1]
@@ -43,3 +44,21 @@ def test_does_a_server_that_cannot_start_say_why_quickly(tmp_path):
 
 def test_is_a_free_port_a_loopback_port_number():
     assert 0 < free_port() < 65536
+
+
+def test_does_a_real_server_score_as_offline_with_a_history_file_given(models, window, tmp_path):
+    rows = SCENARIO.split(window)[2].tail(300)
+    history = write_history(window, tmp_path / "history.parquet")
+    with serve(models / "v2", history=history) as server, httpx.Client(trust_env=False) as client:
+        answer = client.post(server.url + "/predict/batch", json={"transactions": to_requests(rows)}).json()
+    np.testing.assert_array_equal(answer["scores"], load_artifact(models / "v2").score(rows, window))
+
+
+def test_does_a_restarted_server_answer_with_the_version_rolled_back_to(models):
+    versions = []
+    for version in ("v2", "v1"):
+        activate(models, version)
+        with serve(models) as server, httpx.Client(trust_env=False) as client:
+            versions.append(client.post(server.url + "/predict", json=GOOD).json()["model_version"])
+    (models / "CURRENT").unlink()
+    assert versions == ["v2", "v1"]

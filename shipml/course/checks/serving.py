@@ -1,10 +1,12 @@
-"""Checks of chapter 7, "Packaging and serving": the request schema, /ready, parity, percentiles.
+"""Checks of chapter 7, "Packaging and serving": schema, /ready, parity, percentiles, export, rollback.
 
     from shipml.course.checks import run
     run("ch07-ex2", request_schema)        # the learner's request_schema() -> a pydantic model class
     run("ch07-ex3", ready)                 # the learner's ready(state) -> (status_code, body)
     run("ch07-ex4", parity_gap)            # the learner's parity_gap(client, artifact, df) -> max |difference|
     run("ch07-ex5", latency_percentiles)   # the learner's latency_percentiles(latencies) -> {"p50", "p95", "p99"}
+    run("ch07-ex6", export_with_parity)    # (artifact, path, X, export) -> {"max_gap": ..., "ships": ...}
+    run("ch07-ex7", rollback)              # (root, to_version, restart) -> the version the restarted server answers
 
 Graded by behaviour, with FastAPI's TestClient (no network, no port): the
 schema is put into the course's app and sent a table of good and bad
@@ -19,7 +21,16 @@ returned, the dict of percentiles. The judges compare them with what the
 course expects: for parity, the gap the check measures itself between the
 skewed server and the model; for percentiles,
 `shipml.performance.latency.percentiles` (linear interpolation, as
-np.percentile) or the nearest rank. The example and malformed requests live in `shipml.serving.requests`.
+np.percentile) or the nearest rank. The export is given exporters that
+write an ONNX file of the model, faithfully or with its weights rounded to
+half precision (built with `onnx.helper`, no tracing: instant); the judge
+compares the gap and the verdict with the check's own measurement. The
+rollback is given a root folder with v1 and v2 (v2 active) and a `restart`
+that starts the app on the root, or (a stale server) keeps serving v2; the
+judge reads the CURRENT file, what a fresh server answers, the version the
+function returned (or that it raised) and the versions its servers answered,
+from their request logs. The example and malformed requests live in
+`shipml.serving.requests`.
 """
 
 from __future__ import annotations
@@ -30,7 +41,7 @@ import threading
 import numpy as np
 
 from shipml.course.checks import NotAttempted, WrongType, exercise, expect, expect_number, kind_of, to_number
-from shipml.serving.requests import GOOD, bad_requests, send
+from shipml.serving.requests import BAD_FIELDS, GOOD, bad_requests, send
 
 # --- a small artifact and apps around it -------------------------------------------------------
 
@@ -44,7 +55,7 @@ def _artifact():
     from shipml.modeling.mlp import FraudMLP
     from shipml.features.encoding import fit_encoder
 
-    df = transactions(3000, seed=11)
+    df = transactions(days=3, seed=11)
     encoder = fit_encoder(df)
     torch.manual_seed(0)
     model = FraudMLP(len(encoder.feature_names), width=8, depth=1).eval()
@@ -55,7 +66,7 @@ def _artifact():
 def _sample():
     from shipml.data import transactions
 
-    return transactions(200, seed=12)
+    return transactions(days=1, seed=12)
 
 
 def _client(**kwargs):
@@ -107,6 +118,8 @@ ex2 = exercise(
         "Ranges with `Field(gt=0)`, `Field(ge=0, le=23)`; categories with `Literal[MERCHANT_CATEGORIES]` "
         "(a Literal of a tuple of strings) or an Enum.",
         "Countries: `Literal[tuple(COUNTRIES)]` for both `country` and `home_country`; account age `Field(ge=0)`.",
+        "The account: `account_id: str = Field(pattern=r'^acc\\d+$')`; the time: `timestamp: AwareDatetime` "
+        "(pydantic's datetime that refuses a time without a UTC offset).",
     ],
 )
 
@@ -166,6 +179,9 @@ def _(got):
             accepted.append(f"{name} ({what})")
         else:
             expect(400 <= status < 500 and message, f"The {name} request got {status} without a message.")
+            field = BAD_FIELDS[name]
+            expect(field is None or f"{field}:" in message,
+                   f"The message for the {name} request should name the field {field!r}: {message}")
     expect(not accepted, f"Your schema accepts malformed requests: {'; '.join(accepted)}.")
     expect(got["/health"] == 200, "/health stopped answering after the bad requests.")
 
@@ -390,3 +406,250 @@ for _name, _hint, _latencies, _label, _hidden in [
     ex5.case(_name, hint=_hint, hidden=_hidden,
              observe=lambda fn, _latencies=_latencies: fn(_latencies()),
              judge=lambda got, _latencies=_latencies, _label=_label: _expect_percentiles(got, _latencies(), _label))
+
+
+# --- exercise 6: an export with a parity check ------------------------------------------------------------
+
+EXPORT_TOLERANCE = 1e-5  # the chapter's: above it, the exported graph computes something else
+
+
+def _onnx_bytes(model, half: bool = False) -> bytes:
+    """A FraudMLP as ONNX built by hand (Gemm, Relu, ..., Squeeze): what export_onnx writes, without tracing.
+
+    `half`: the weights rounded to float16 and back, the mistake of an exporter that halves the file.
+    """
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    linears = [layer for layer in model.net if layer.__class__.__name__ == "Linear"]
+    nodes, inits, current = [], [], "X"
+    for i, layer in enumerate(linears):
+        weight, bias = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+        if half:
+            weight, bias = weight.astype(np.float16).astype(np.float32), bias.astype(np.float16).astype(np.float32)
+        inits += [numpy_helper.from_array(weight, f"w{i}"), numpy_helper.from_array(bias, f"b{i}")]
+        nodes.append(helper.make_node("Gemm", [current, f"w{i}", f"b{i}"], [f"h{i}"], transB=1))
+        current = f"h{i}"
+        if i < len(linears) - 1:
+            nodes.append(helper.make_node("Relu", [current], [f"r{i}"]))
+            current = f"r{i}"
+    inits.append(numpy_helper.from_array(np.array([1], dtype=np.int64), "axis"))
+    nodes.append(helper.make_node("Squeeze", [current, "axis"], ["logit"]))
+    inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["batch", linears[0].in_features])]
+    outputs = [helper.make_tensor_value_info("logit", TensorProto.FLOAT, ["batch"])]
+    graph = helper.make_graph(nodes, "fraud_mlp", inputs, outputs, inits)
+    built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    built.ir_version = 8
+    return built.SerializeToString()
+
+
+@functools.lru_cache(maxsize=2)
+def _export_bytes(half: bool) -> bytes:
+    return _onnx_bytes(_artifact().model, half=half)
+
+
+def _exporter(half: bool):
+    """An `export(artifact, path)` as the learner's function receives it: writes the ONNX file, returns the path."""
+    from pathlib import Path
+
+    def export(artifact, path, program=None):
+        path = Path(path)
+        path.write_bytes(_export_bytes(half))
+        return path
+
+    return export
+
+
+def _export_rows():
+    return _artifact().encoder.transform(_sample().head(400))
+
+
+def _true_export_gap(half: bool) -> float:
+    """The check's own measurement: the largest |ONNX Runtime - eager| of that export on the rows."""
+    import tempfile
+    from pathlib import Path
+
+    from shipml.modeling.mlp import predict_scores
+    from shipml.serving.artifact import onnx_scores
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = _exporter(half)(None, Path(folder) / "model.onnx")
+        X = _export_rows()
+        return float(np.max(np.abs(onnx_scores(path, X) - predict_scores(_artifact().model, X))))
+
+
+def _observe_export(export_with_parity, half: bool):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.onnx"
+        answer = export_with_parity(_artifact(), path, _export_rows(), _exporter(half))
+        written = path.exists() and path.stat().st_size > 0
+    if not isinstance(answer, dict):
+        raise WrongType(f"Expected a dict {{'max_gap': ..., 'ships': ...}}, got {kind_of(answer)}.")
+    for key in ("max_gap", "ships"):
+        if key not in answer:
+            raise WrongType(f"The result has no key {key!r}; it has {sorted(map(str, answer))}.")
+    ships = answer["ships"]
+    return {"max_gap": to_number(answer["max_gap"], "max_gap"), "ships": bool(ships) if isinstance(
+        ships, (bool, np.bool_)) else repr(ships)[:40], "written": bool(written), "true_gap": _true_export_gap(half)}
+
+
+def _judge_export(got, should_ship: bool):
+    expect(got["written"], "No ONNX file at `path`: call `export(artifact, path)` to write one, then score with it.")
+    expect(isinstance(got["ships"], bool), f"'ships' should be True or False, not {got['ships']}.")
+    expect(abs(got["max_gap"] - got["true_gap"]) < 1e-6,
+           f"The largest |ONNX Runtime - eager| on these rows is {got['true_gap']:.2e}, but max_gap says "
+           f"{got['max_gap']:.2e}: score X with onnx_scores(path, X) and with the model, and take the maximum.")
+    if should_ship:
+        expect(got["ships"], f"A gap of {got['true_gap']:.1e} is below the tolerance {EXPORT_TOLERANCE:g}: it ships.")
+    else:
+        expect(not got["ships"], f"This export differs from eager PyTorch by up to {got['true_gap']:.1e}, above the "
+                                 f"tolerance {EXPORT_TOLERANCE:g}: it must not ship. Compare with EXPORT_TOLERANCE.")
+
+
+ex6 = exercise(
+    "ch07-ex6",
+    timeout_s=_APP_TIMEOUT_S,
+    title="An export with a parity check",
+    hints=[
+        "Write the file with `export(artifact, path)`, then score `X` twice: `onnx_scores(path, X)` (ONNX Runtime) "
+        "and `predict_scores(artifact.model, X)` (eager PyTorch).",
+        "`max_gap` is the largest absolute difference of the two, a float; it ships only if it is within "
+        "`EXPORT_TOLERANCE`.",
+        "`return {'max_gap': gap, 'ships': gap <= EXPORT_TOLERANCE}`, with gap = "
+        "`float(np.max(np.abs(onnx - eager)))`.",
+    ],
+)
+
+
+@ex6.case("a faithful export: the gap measured, and it ships",
+          hint="Measure the gap on the ONNX file your `export` call wrote, with ONNX Runtime.")
+def observe_faithful_export(export_with_parity):
+    return _observe_export(export_with_parity, half=False)
+
+
+@observe_faithful_export.judge
+def _(got):
+    _judge_export(got, should_ship=True)
+
+
+@ex6.case("an export with half-precision weights: refused",
+          hint="A gap of a few 1e-5 looks small, but it is above the tolerance: the graph computes something else.")
+def observe_lossy_export(export_with_parity):
+    return _observe_export(export_with_parity, half=True)
+
+
+@observe_lossy_export.judge
+def _(got):
+    _judge_export(got, should_ship=False)
+
+
+# --- exercise 7: a rollback verified by the version in the responses --------------------------------------
+
+
+def _models_root(folder):
+    """v1 and v2 of the check's small model in `folder`, v2 active: a release to roll back."""
+    from shipml.serving.artifact import activate, save_artifact
+
+    artifact = _artifact()
+    for version in ("v1", "v2"):
+        save_artifact(folder / version, artifact.model, artifact.encoder, version=version, training_data_hash="0" * 16)
+    activate(folder, "v2")
+    return folder
+
+
+def _versions_answered(log_file) -> list:
+    import json
+    from pathlib import Path
+
+    if not Path(log_file).exists():
+        return []
+    lines = [json.loads(line) for line in Path(log_file).read_text().splitlines() if line.strip()]
+    return [line.get("model_version") for line in lines if line.get("event") == "request" and line.get("status") == 200]
+
+
+def _observe_rollback(rollback, stale: bool):
+    import contextlib
+    import tempfile
+    from pathlib import Path
+
+    from shipml.serving.app import create_app, in_process_client
+    from shipml.serving.artifact import current_version
+
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as servers:
+        root = _models_root(Path(folder))
+        logs = []
+
+        def restart(path):
+            """Start the server on `path` (the root) and return a client to it, ready."""
+            logs.append(Path(folder) / f"server{len(logs)}.jsonl")
+            # A stale server keeps the version it was deployed with, whatever CURRENT says.
+            client = servers.enter_context(in_process_client(
+                create_app(Path(path) / "v2" if stale else path, log_file=logs[-1])))
+            _wait_ready(client)
+            return client
+
+        try:
+            returned = rollback(root, "v1", restart)
+            outcome = {"returned": str(returned)}
+        except NotAttempted:
+            raise
+        except Exception as error:  # refusing a rollback that did not happen is a right answer
+            outcome = {"raised": f"{type(error).__name__}: {error}"[:200]}
+        current = current_version(root)
+        servers.close()  # the learner's servers shut down, their request logs complete
+        with in_process_client(create_app(root, log_file="/dev/null")) as fresh:
+            _wait_ready(fresh)
+            fresh_version = fresh.post("/predict", json=GOOD).json().get("model_version")
+        return {**outcome, "CURRENT": current, "restarts": len(logs), "fresh server": fresh_version,
+                "versions answered": [v for log in logs for v in _versions_answered(log)]}
+
+
+ex7 = exercise(
+    "ch07-ex7",
+    timeout_s=_APP_TIMEOUT_S,
+    title="A rollback verified by the responses",
+    hints=[
+        "Three steps: switch the active version (`activate(root, to_version)`), restart the server "
+        "(`client = restart(root)`), and ask it (`client.post('/predict', json=GOOD)`).",
+        "The proof is the `model_version` in the response, not the CURRENT file: a server that did not pick the "
+        "switch up still answers with the old version.",
+        "If the answer's version is not `to_version`, raise an error (the rollback failed); else return it.",
+    ],
+)
+
+
+@ex7.case("from v2 to v1: CURRENT names v1 and the restarted server answers v1",
+          hint="Switch first, then restart, then read `model_version` from a response of the restarted server.")
+def observe_rollback(rollback):
+    return _observe_rollback(rollback, stale=False)
+
+
+@observe_rollback.judge
+def _(got):
+    expect(got["CURRENT"] == "v1", f"After the rollback CURRENT names {got['CURRENT']!r}, not 'v1'.")
+    expect("raised" not in got, f"The rollback worked, but your function raised {got.get('raised')}.")
+    expect(got["restarts"] > 0, "The running servers still have v2 loaded: restart the server with `restart(root)`.")
+    expect("v1" in got["versions answered"],
+           "No response from the restarted server said 'v1': verify the rollback by the model_version of a "
+           f"response (the restarted servers answered {got['versions answered'] or 'nothing'}).")
+    expect(got["returned"] == "v1", f"Your function returned {got['returned']!r}, but the server now answers 'v1'; "
+                                    "a response still showing the new version means you asked before the switch.")
+    expect(got["fresh server"] == "v1", f"A server started on the root now answers {got['fresh server']!r}.")
+
+
+@ex7.case("a restarted server that still serves v2: the rollback is not reported done",
+          hint="Compare the version in the response with `to_version`; if they differ, raise instead of returning.")
+def observe_stale_rollback(rollback):
+    return _observe_rollback(rollback, stale=True)
+
+
+@observe_stale_rollback.judge
+def _(got):
+    expect("v2" in got["versions answered"] or "raised" in got,
+           "Ask the restarted server for its version: a rollback is verified by a response.")
+    expect(got.get("returned") != "v1",
+           "The restarted server still answers 'v2', yet your function reported the rollback to 'v1' as done: "
+           "compare the response's model_version with `to_version` and raise when they differ.")

@@ -8,7 +8,10 @@ import pytest
 
 from shipml.course.checks import get_exercise, judge, observe, registered_ids, run
 from shipml.serving.app import TransactionRequest, readiness, to_requests
-from shipml.serving.requests import bad_requests
+from shipml.course.checks.serving import EXPORT_TOLERANCE
+from shipml.modeling.mlp import predict_scores
+from shipml.serving.artifact import activate, onnx_scores
+from shipml.serving.requests import GOOD, bad_requests
 
 
 def parity_gap(client, artifact, df):
@@ -20,15 +23,30 @@ def linear(latencies):
     return {f"p{q}": float(np.percentile(latencies, q)) for q in (50, 95, 99)}
 
 
+def export_with_parity(artifact, path, X, export):
+    export(artifact, path)
+    gap = float(np.max(np.abs(onnx_scores(path, X) - predict_scores(artifact.model, X))))
+    return {"max_gap": gap, "ships": gap <= EXPORT_TOLERANCE}
+
+
+def rollback(root, to_version, restart):
+    activate(root, to_version)
+    served = restart(root).post("/predict", json=GOOD).json()["model_version"]
+    if served != to_version:
+        raise RuntimeError(f"the rollback to {to_version} did not happen: the server answers {served}")
+    return served
+
+
 def stub(*args):
     ...
 
 
-REFERENCES = {"ch07-ex2": TransactionRequest, "ch07-ex3": readiness, "ch07-ex4": parity_gap, "ch07-ex5": linear}
+REFERENCES = {"ch07-ex2": TransactionRequest, "ch07-ex3": readiness, "ch07-ex4": parity_gap, "ch07-ex5": linear,
+              "ch07-ex6": export_with_parity, "ch07-ex7": rollback}
 
 
 def test_chapter_seven_registers_its_checked_exercises():
-    assert {"ch07-ex2", "ch07-ex3", "ch07-ex4", "ch07-ex5"} <= set(registered_ids())
+    assert set(REFERENCES) <= set(registered_ids())
 
 
 @pytest.mark.parametrize("exercise_id", sorted(REFERENCES))
@@ -37,7 +55,7 @@ def test_the_reference_answers_pass_every_check(exercise_id):
     assert result.passed, result.summary()
 
 
-@pytest.mark.parametrize("exercise_id", ["ch07-ex2", "ch07-ex3", "ch07-ex4", "ch07-ex5"])
+@pytest.mark.parametrize("exercise_id", sorted(REFERENCES))
 def test_an_untouched_stub_is_not_attempted(exercise_id):
     assert run(exercise_id, None).status == "not attempted"
     assert run(exercise_id, stub).status == "not attempted"
@@ -75,3 +93,18 @@ def test_a_number_that_equals_anything_does_not_pass():
     result = run("ch07-ex4", lambda client, artifact, df: Always(0.0))
     assert result.cases[1].status == "failed", result.summary()
     assert not run("ch07-ex5", lambda latencies: {"p50": Always(0.0), "p95": Always(0.0), "p99": Always(0.0)}).passed
+
+
+def test_the_half_precision_export_is_off_by_more_than_the_tolerance_and_less_than_a_loose_one():
+    from shipml.course.checks.serving import _true_export_gap
+
+    assert _true_export_gap(False) < EXPORT_TOLERANCE / 10
+    assert 2 * EXPORT_TOLERANCE < _true_export_gap(True) < 1e-3
+
+
+def test_a_rollback_that_raises_on_the_stale_server_passes_and_one_that_returns_its_answer_too():
+    def honest(root, to_version, restart):
+        activate(root, to_version)
+        return restart(root).post("/predict", json=GOOD).json()["model_version"]
+
+    assert run("ch07-ex7", honest).passed
