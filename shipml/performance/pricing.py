@@ -6,6 +6,8 @@
     monthly_cost(n, hourly_price=0.36)                       # EUR per month (730 hours)
     cost_per_million(monthly_cost(n, 0.36), rps=20_000)      # EUR per 1,000,000 predictions at that traffic
     cheapest_fleet(20_000, rps_per_vcpu=4_500, prices=prices, headroom=0.3, minimum=2)
+    rps_per_vcpu = rps_per_worker / VCPUS_PER_CORE             # one single-threaded worker per physical core
+    following_day_cost(hourly_rps, rps_per_instance=9_000, hourly_price=0.36, headroom=0.3, minimum=2)
 
 The price table (`shipml/performance/prices.csv`) is illustrative and dated: its header
 says where its numbers come from. Replace it with a current price list
@@ -15,6 +17,19 @@ before deciding anything real; the arithmetic stays the same.
 as its average, and a fleet at 100 % utilisation queues every burst. With a
 headroom of 0.3 each instance is planned at 70 % of what it was measured to
 sustain.
+
+**vCPUs are hyperthreads.** A cloud's vCPU is usually one hardware thread
+of a physical core that runs two (`VCPUS_PER_CORE`): an 8-vCPU instance has
+4 cores. A single-threaded worker measured alone on a core gets the whole
+core; two workers on the two threads of one core share its execution units
+and together gain only a little over one (often 0 to 30 %). So a fleet is
+planned with one worker per physical core: a worker's measured rate divided
+by `VCPUS_PER_CORE` per vCPU.
+
+**Following the day.** Traffic has a daily shape; a fleet sized for the
+peak hour all month pays for idle capacity at night. `following_day_cost`
+prices a fleet resized every hour to that hour's rate (a schedule, as an
+autoscaler with a known day would run), never below `minimum`.
 """
 
 from __future__ import annotations
@@ -23,11 +38,14 @@ import math
 import numbers
 from pathlib import Path
 
-__all__ = ["HOURS_PER_MONTH", "PRICES_FILE", "cheapest_fleet", "cost_per_million", "fleet_options",
-           "gpu_rows_per_s", "instances_needed", "load_prices", "monthly_cost"]
+__all__ = ["HOURS_PER_MONTH", "PRICES_FILE", "VCPUS_PER_CORE", "cheapest_fleet", "cost_per_million", "fleet_options",
+           "following_day_cost", "gpu_rows_per_s", "instances_by_hour", "instances_needed", "load_prices",
+           "monthly_cost"]
 
 #: Hours in an average month (365 * 24 / 12), as cloud bills count them.
 HOURS_PER_MONTH = 730
+#: Hardware threads (vCPUs) per physical core on the usual x86 cloud instance (SMT, "hyperthreading").
+VCPUS_PER_CORE = 2
 PRICES_FILE = Path(__file__).with_name("prices.csv")
 
 
@@ -87,6 +105,22 @@ def cheapest_fleet(rps, rps_per_vcpu, prices, *, headroom: float = 0.3, minimum:
     """The CPU fleet of `fleet_options` that costs least per month (fewer vCPUs on a tie)."""
     options = fleet_options(rps, rps_per_vcpu, prices, headroom=headroom, minimum=minimum)
     return options.sort_values(["monthly_eur", "total_vcpus"], kind="stable").iloc[0]
+
+
+def instances_by_hour(hourly_rps, rps_per_instance, headroom: float = 0.3, minimum: int = 1) -> list[int]:
+    """Instances needed in each hour of a day, for the rates `hourly_rps` (24 values, requests/s)."""
+    rates = list(hourly_rps)
+    if not rates:
+        raise ValueError("hourly_rps needs one rate per hour of the day; got none.")
+    return [instances_needed(rate, rps_per_instance, headroom, minimum) for rate in rates]
+
+
+def following_day_cost(hourly_rps, rps_per_instance, hourly_price, *, headroom: float = 0.3, minimum: int = 1,
+                       hours_per_month: float = HOURS_PER_MONTH) -> float:
+    """EUR per month for a fleet resized every hour to that hour's rate, the day's shape repeated all month."""
+    counts = instances_by_hour(hourly_rps, rps_per_instance, headroom, minimum)
+    days_per_month = _number("hours_per_month", hours_per_month) / len(counts)
+    return sum(counts) * _number("hourly_price", hourly_price) * days_per_month
 
 
 def gpu_rows_per_s(flops_per_row, tflops, utilisation: float = 0.4) -> float:

@@ -62,3 +62,24 @@ def test_is_a_gpu_estimate_peak_times_utilisation_over_flops():
     assert gpu_rows_per_s(1e6, tflops=10, utilisation=0.5) == pytest.approx(5e6)
     with pytest.raises(ValueError):
         gpu_rows_per_s(0, tflops=10)
+
+
+def test_does_a_fleet_that_follows_the_day_pay_only_for_each_hour():
+    from shipml.performance.pricing import following_day_cost, instances_by_hour
+
+    day = [100.0] * 12 + [1_000.0] * 12  # a quiet half and a busy half
+    assert instances_by_hour(day, rps_per_instance=500, headroom=0.0, minimum=1) == [1] * 12 + [2] * 12
+    # 36 instance-hours a day, 730 / 24 days a month, 0.5 EUR an hour
+    assert following_day_cost(day, 500, 0.5, headroom=0.0) == pytest.approx(36 * 0.5 * 730 / 24)
+    peak_sized = monthly_cost(instances_needed(max(day), 500, 0.0), 0.5)
+    assert following_day_cost(day, 500, 0.5, headroom=0.0) == pytest.approx(0.75 * peak_sized)
+    # the minimum binds at low traffic: following the day saves nothing then
+    assert following_day_cost(day, 50_000, 0.5, headroom=0.3, minimum=2) == pytest.approx(monthly_cost(2, 0.5))
+    with pytest.raises(ValueError, match="one rate per hour"):
+        instances_by_hour([], 500)
+
+
+def test_are_vcpus_counted_as_hyperthreads():
+    from shipml.performance.pricing import VCPUS_PER_CORE
+
+    assert VCPUS_PER_CORE == 2

@@ -5,6 +5,8 @@
     run("ch08-ex3", instances_needed)   # instances_needed(rps, rps_per_instance, headroom) -> int
     run("ch08-ex4", monthly_cost)       # monthly_cost(instances, hourly_price, hours_per_month=730) -> EUR
     run("ch08-ex4b", cost_per_million)  # cost_per_million(monthly, rps, hours_per_month=730) -> EUR
+    run("ch08-ex4c", following_day_cost)  # following_day_cost(hourly_rps, rps_per_instance, hourly_price, headroom,
+                                          #                    minimum, hours_per_month=730) -> EUR a month
     run("ch08-ex5", pareto_front)       # pareto_front(df, minimize=[...], maximize=[...]) -> bool Series
     run("ch08-ex6", plan)               # plan(configs, peak_rps, slo_p95_ms, min_quality, ...) -> (priced, chosen)
 
@@ -454,6 +456,93 @@ def _(got):
 
     for args in _PER_MILLION:
         _expect_per_million(got[_per_million_call(args)], args, reference(*args))
+
+
+# --- exercise 4c: a fleet that follows the day ------------------------------------------------------------
+
+ex4c = exercise(
+    "ch08-ex4c",
+    title="A fleet that follows the day",
+    hints=[
+        "Size each hour on its own: the instances that hour's rate needs, with headroom, and never fewer than "
+        "`minimum`. Then add up the instance-hours of the day.",
+        "Round up in every hour (`math.ceil`), not once for the day: an instance runs a whole hour or not at all.",
+        "A month is `hours_per_month / 24` days of that day: return `sum(instances per hour) * hourly_price * "
+        "hours_per_month / 24`.",
+    ],
+)
+
+
+def _day_call(hourly, per, price, headroom, minimum, *rest) -> str:
+    shape = (f"[{hourly[0]:g}] × 24" if len(set(hourly)) == 1 else
+             " + ".join(f"[{value:g}] × {count}" for value, count in _runs(hourly)))
+    extra = f", {rest[0]}" if rest else ""
+    return f"following_day_cost({shape}, {per:_}, {price}, {headroom}, {minimum}{extra})"
+
+
+def _runs(values):
+    runs = []
+    for value in values:
+        if runs and runs[-1][0] == value:
+            runs[-1][1] += 1
+        else:
+            runs.append([value, 1])
+    return runs
+
+
+def _expect_day_cost(got, args, expected, why):
+    expect_number(got, expected, rtol=1e-9, tol=1e-9, what=f"{_day_call(*args)}, in EUR a month ({why})")
+
+
+_QUIET_BUSY = [100.0] * 12 + [1_000.0] * 12
+_NIGHT_DAY = [10.0] * 8 + [3_000.0] * 16
+
+for _name, _hint, _args, _expected, _why in [
+    ("each hour its own fleet: 12 hours need 1 instance, 12 need 2 → 36 instance-hours a day",
+     "Size every hour for its own rate, not the whole day for the busiest hour: the quiet hours need fewer.",
+     (_QUIET_BUSY, 500, 0.5, 0.0, 1), 36 * 0.5 * 730 / 24, "36 instance-hours a day, 730 / 24 days"),
+    ("round up in every hour: 600 requests/s on 500 per instance is 2 instances each hour",
+     "An instance runs a whole hour or not at all: 1.2 instances means 2, in every hour.",
+     ([600.0] * 24, 500, 0.5, 0.0, 1), 48 * 0.5 * 730 / 24, "2 instances in each of 24 hours"),
+    ("never fewer than the minimum: the night still runs 2 instances",
+     "`max(minimum, instances the hour needs)`: a quiet hour still runs the minimum, for availability.",
+     (_NIGHT_DAY, 1_000, 0.09, 0.25, 2), (8 * 2 + 16 * 4) * 0.09 * 730 / 24,
+     "2 at night, 3,000 / 750 = 4 by day"),
+    ("a month is hours_per_month / 24 days of this day: 744 hours is 31 days",
+     "Use the hours_per_month argument: the day repeats hours_per_month / 24 times (730 / 24 on average).",
+     (_QUIET_BUSY, 500, 0.5, 0.0, 1, 744), 36 * 0.5 * 31, "31 days of 36 instance-hours"),
+]:
+    ex4c.case(_name, hint=_hint, observe=lambda fn, _args=_args: fn(*_args),
+              judge=lambda got, _args=_args, _expected=_expected, _why=_why: _expect_day_cost(got, _args, _expected,
+                                                                                             _why))
+
+_DAYS = [(tuple(float(r) for r in (18, 13, 9, 6, 10, 28, 62, 100, 131, 153, 183, 212, 204, 176, 174, 182, 213, 224,
+                                   213, 169, 123, 88, 53, 28)), 700, 0.09, 0.3, 2),
+         (tuple(50.0 * (h + 1) for h in range(24)), 125, 0.72, 0.5, 1)]
+
+
+@ex4c.case("the scenario's day, given as a pandas Series, and shipml.performance.pricing", hidden=True)
+def observe_days(following_day_cost):
+    import pandas as pd
+
+    out = {}
+    for hourly, per, price, headroom, minimum in _DAYS:
+        for scale in (1, 100):
+            rates = pd.Series([scale * r for r in hourly], index=range(24))  # as SCENARIO.hourly_rate gives it
+            out[f"{scale} x day {hourly[:3]}"] = following_day_cost(rates, per, price, headroom, minimum)
+    return out
+
+
+@observe_days.judge
+def _(got):
+    from shipml.performance.pricing import following_day_cost as reference
+
+    for hourly, per, price, headroom, minimum in _DAYS:
+        for scale in (1, 100):
+            rates = [scale * r for r in hourly]
+            expect_number(got[f"{scale} x day {hourly[:3]}"],
+                          reference(rates, per, price, headroom=headroom, minimum=minimum), rtol=1e-9,
+                          what=f"the cost of {scale} × the day {hourly[:3]}..., in EUR a month")
 
 
 # --- exercise 5: the Pareto frontier --------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from shipml.course.checks import get_exercise, judge, observe, registered_ids, run
 from shipml.course.checks.cost_latency import example_configs, reference_plan
 
-IDS = ["ch08-ex2", "ch08-ex3", "ch08-ex4", "ch08-ex4b", "ch08-ex5", "ch08-ex6"]
+IDS = ["ch08-ex2", "ch08-ex3", "ch08-ex4", "ch08-ex4b", "ch08-ex4c", "ch08-ex5", "ch08-ex6"]
 
 # --- answers as a learner would write them ------------------------------------------------------
 
@@ -98,6 +98,11 @@ def pareto_front(df, minimize=(), maximize=()):
     return pd.Series([not d for d in dominated], index=df.index)
 
 
+def following_day_cost(hourly_rps, rps_per_instance, hourly_price, headroom, minimum, hours_per_month=730):
+    per_hour = [max(minimum, math.ceil(rate / (rps_per_instance * (1 - headroom)) - 1e-9)) for rate in hourly_rps]
+    return sum(per_hour) * hourly_price * hours_per_month / 24
+
+
 def front_as_list(df, minimize=(), maximize=()):
     return pareto_front(df, minimize, maximize).tolist()
 
@@ -131,7 +136,8 @@ def stub(*args, **kwargs):
 
 
 REFERENCES = {"ch08-ex2": benchmark, "ch08-ex3": instances_needed, "ch08-ex4": monthly_cost,
-              "ch08-ex4b": cost_per_million, "ch08-ex5": pareto_front, "ch08-ex6": plan}
+              "ch08-ex4b": cost_per_million, "ch08-ex4c": following_day_cost, "ch08-ex5": pareto_front,
+              "ch08-ex6": plan}
 
 
 # --- the tests ------------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pandas as pd
 from check_assertions import WrongAnswer
-from test_cost_latency import (_result, _smaller_is_better, _timed, front_negating_in_place, pareto_front,
-                               per_million_per_day, per_million_without_seconds, per_thousand, plan)
+from test_cost_latency import (_result, _smaller_is_better, _timed, following_day_cost, front_negating_in_place,
+                               pareto_front, per_million_per_day, per_million_without_seconds, per_thousand, plan)
 
 
 def mean_for_percentiles(fn, inputs, warmup, repeats):
@@ -78,6 +78,39 @@ def monthly_cost_fixed_hours(instances, hourly_price, hours_per_month=730):
 
 def per_million_fixed_hours(monthly, rps, hours_per_month=730):
     return monthly / (rps * 3600 * 730) * 1_000_000
+
+
+def day_sized_for_the_peak(hourly_rps, rps_per_instance, hourly_price, headroom, minimum, hours_per_month=730):
+    return following_day_cost([max(hourly_rps)] * len(hourly_rps), rps_per_instance, hourly_price, headroom, minimum,
+                              hours_per_month)
+
+
+def day_sized_for_the_mean(hourly_rps, rps_per_instance, hourly_price, headroom, minimum, hours_per_month=730):
+    mean = sum(hourly_rps) / len(hourly_rps)
+    return following_day_cost([mean] * len(hourly_rps), rps_per_instance, hourly_price, headroom, minimum,
+                              hours_per_month)
+
+
+def day_fractional_instances(hourly_rps, rps_per_instance, hourly_price, headroom, minimum, hours_per_month=730):
+    per_hour = [max(minimum, rate / (rps_per_instance * (1 - headroom))) for rate in hourly_rps]
+    return sum(per_hour) * hourly_price * hours_per_month / 24
+
+
+def day_rounded_once(hourly_rps, rps_per_instance, hourly_price, headroom, minimum, hours_per_month=730):
+    needed = sum(rate / (rps_per_instance * (1 - headroom)) for rate in hourly_rps)
+    return max(minimum * len(hourly_rps), math.ceil(needed)) * hourly_price * hours_per_month / 24
+
+
+def day_without_minimum(hourly_rps, rps_per_instance, hourly_price, headroom, minimum, hours_per_month=730):
+    return following_day_cost(hourly_rps, rps_per_instance, hourly_price, headroom, 1, hours_per_month)
+
+
+def day_thirty_days(hourly_rps, rps_per_instance, hourly_price, headroom, minimum, hours_per_month=730):
+    return following_day_cost(hourly_rps, rps_per_instance, hourly_price, headroom, minimum, 30 * 24)
+
+
+def day_priced_per_month(hourly_rps, rps_per_instance, hourly_price, headroom, minimum, hours_per_month=730):
+    return following_day_cost(hourly_rps, rps_per_instance, hourly_price, headroom, minimum, 24) * hours_per_month
 
 
 def front_dropping_ties(df, minimize=(), maximize=()):  # "at least as good on all" is not enough to dominate
@@ -170,6 +203,20 @@ WRONG_ANSWERS = [
     WrongAnswer("ch08-ex4b", "per thousand predictions", per_thousand, "per million predictions, not per thousand"),
     WrongAnswer("ch08-ex4b", "a fixed 730 hours", per_million_fixed_hours,
                 "hours_per_month is used: 744 hours in a 31-day month"),
+    WrongAnswer("ch08-ex4c", "sized for the peak hour all day", day_sized_for_the_peak,
+                "each hour its own fleet: 12 hours need 1 instance, 12 need 2 → 36 instance-hours a day"),
+    WrongAnswer("ch08-ex4c", "sized for the mean rate all day", day_sized_for_the_mean,
+                "each hour its own fleet: 12 hours need 1 instance, 12 need 2 → 36 instance-hours a day"),
+    WrongAnswer("ch08-ex4c", "fractions of an instance", day_fractional_instances,
+                "round up in every hour: 600 requests/s on 500 per instance is 2 instances each hour"),
+    WrongAnswer("ch08-ex4c", "rounded up once for the day", day_rounded_once,
+                "round up in every hour: 600 requests/s on 500 per instance is 2 instances each hour"),
+    WrongAnswer("ch08-ex4c", "no minimum at night", day_without_minimum,
+                "never fewer than the minimum: the night still runs 2 instances"),
+    WrongAnswer("ch08-ex4c", "a month of 30 days", day_thirty_days,
+                "a month is hours_per_month / 24 days of this day: 744 hours is 31 days"),
+    WrongAnswer("ch08-ex4c", "each hour priced for a month", day_priced_per_month,
+                "each hour its own fleet: 12 hours need 1 instance, 12 need 2 → 36 instance-hours a day"),
     WrongAnswer("ch08-ex5", "identical rows dominate each other", front_dropping_ties,
                 "identical rows both stay on the frontier"),
     WrongAnswer("ch08-ex5", "dominating needs strictly better on all", front_strictly_better_on_all,
