@@ -6,6 +6,8 @@
     adjusted = equal_fpr_scores(scores, groups, ref_scores, ref_y, ref_groups)
     flagged_fair = adjusted >= 1 - max_fpr               # per-group thresholds: about max_fpr in every group
     group_thresholds(ref_scores, ref_y, ref_groups, max_fpr)   # those thresholds, on the original scores
+    key = decision_key(policy, scores, amounts)          # what a DecisionPolicy compares with its cut
+    held = per_group_hold(key, groups, group_thresholds(ref_key, ref_y, ref_groups, fpr))   # a cut per group
 
 Everything here is computed by hand with NumPy and pandas, so it can be read;
 the chapter checks it against fairlearn's `MetricFrame`,
@@ -23,7 +25,7 @@ import pandas as pd
 
 from shipml.evaluation.metrics import threshold_at_fpr
 
-__all__ = ["disparities", "equal_fpr_scores", "group_metrics", "group_thresholds"]
+__all__ = ["decision_key", "disparities", "equal_fpr_scores", "group_metrics", "group_thresholds", "per_group_hold"]
 
 
 def _arrays(y_true, y_pred, groups):
@@ -116,3 +118,26 @@ def group_thresholds(ref_scores, ref_y, ref_groups, max_fpr: float) -> dict[str,
             mine = np.ones_like(mine)
         thresholds[group] = threshold_at_fpr(ref_y[mine], ref_scores[mine], max_fpr)
     return thresholds
+
+
+def decision_key(policy, scores, amounts=None) -> np.ndarray:
+    """What a `shipml.evaluation.decision.DecisionPolicy` compares with its cut, per payment.
+
+    The score for the threshold rule; the expected saving of a hold in EUR for the expected-loss rule. A
+    per-group threshold on this key is the policy with one cut per group instead of one for everyone.
+    """
+    if policy.kind == "threshold":
+        return np.asarray(scores, dtype=float)
+    return np.asarray(policy.saving(scores, amounts), dtype=float)
+
+
+def per_group_hold(key, groups, thresholds: dict) -> np.ndarray:
+    """Hold each payment whose key reaches its own group's threshold (`group_thresholds` on the same key)."""
+    key = np.asarray(key, dtype=float)
+    groups = np.asarray(pd.Series(groups).astype(str))
+    missing = sorted(set(groups) - set(thresholds))
+    if missing:
+        raise ValueError(f"There is no threshold for the group {missing[0]!r}; the thresholds cover "
+                         f"{', '.join(sorted(thresholds))}.")
+    cut = np.array([thresholds[g] for g in groups], dtype=float)
+    return key >= cut

@@ -1,24 +1,33 @@
 """Google's ML Test Score rubric (Breck et al., 2017): 28 tests, four sections, the minimum counts.
 
-    from shipml.governance.ml_test_score import TESTS, score, interpret, marks_from
+    from shipml.governance.ml_test_score import TESTS, score, interpret, marks_from, marks_of, BOOK_ASSESSMENT
     marks = {"data-1": 1, "model-5": 0.5}     # test id -> 0, 0.5 (done by hand) or 1 (automated)
     score(marks)       # {"data": 1.0, "model": 0.5, "infrastructure": 0.0, "monitoring": 0.0, "final": 0.0}
     interpret(0.0)     # what a final score means, in the paper's words (paraphrased)
     marks_from(by_hand={"data-1": True}, automated={"data-1": False})   # {"data-1": 0.5, ...}
+    marks_of({"data-1": Evidence(AUTOMATED, "the schema test", "tests/data/test_validation.py")})  # {"data-1": 1.0}
+    marks_of(BOOK_ASSESSMENT)                 # the fraud system as this book builds it
 
 The rule, as in the paper: a test scores half a point when it is run by hand
 and its results are written down and shared, a full point when a system runs it
-automatically and repeatedly, else nothing. Each section's score is the sum of
-its seven tests; the final score is the lowest section score, so a system is
-as ready as its weakest side. The score sheet a reader ticks in the notebook
-is a widget, `shipml.course.widgets.ScoreSheet`, a thin view over `score`.
+automatically and repeatedly, else nothing. A check in a notebook that a person
+runs and reads is done by hand (half a point); a test in the test suite, run by
+every `make test` and in CI, is automated (a point). `marks_of` applies the rule
+to an assessment that says *how* each test is done, so nobody types the points;
+an automated test names the test file that runs it. Each section's score is the
+sum of its seven tests; the final score is the lowest section score, so a
+system is as ready as its weakest side. The score sheet a reader ticks in the
+notebook is a widget, `shipml.course.widgets.ScoreSheet`, a thin view over
+`score`.
 """
 
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
-__all__ = ["SECTIONS", "TESTS", "interpret", "marks_from", "score"]
+__all__ = ["AUTOMATED", "BOOK_ASSESSMENT", "BY_HAND", "POINTS", "SECTIONS", "TESTS", "Evidence", "interpret",
+           "marks_from", "marks_of", "score"]
 
 SECTIONS = ("data", "model", "infrastructure", "monitoring")
 
@@ -90,3 +99,55 @@ def interpret(final: float) -> str:
 def marks_from(by_hand: dict, automated: dict) -> dict[str, float]:
     """Each test's points from two ticks: 1 when automated, 0.5 when done by hand, else 0."""
     return {t: 1.0 if automated.get(t) else 0.5 if by_hand.get(t) else 0.0 for t in TESTS}
+
+
+AUTOMATED, BY_HAND = "automated", "by hand"
+#: The paper's points for how a test is done.
+POINTS = {AUTOMATED: 1.0, BY_HAND: 0.5}
+
+
+class Evidence(NamedTuple):
+    """How one test of the rubric is done (`AUTOMATED` or `BY_HAND`), what does it, and the test file if automated."""
+
+    how: str
+    what: str
+    test_file: str | None = None
+
+
+def marks_of(assessment: dict) -> dict[str, float]:
+    """Points per test from an assessment {test id: Evidence}: 1 when automated (with its test file), 0.5 by hand."""
+    if not isinstance(assessment, dict):
+        raise ValueError(f"An assessment is a dict of test id -> Evidence, not {type(assessment).__name__}.")
+    marks = {}
+    for test, evidence in assessment.items():
+        if test not in TESTS:
+            raise ValueError(f"{test!r} is not a test of the rubric; the ids run from 'data-1' to 'monitoring-7'.")
+        evidence = Evidence(*evidence)
+        if evidence.how not in POINTS:
+            raise ValueError(f"{test} is done {AUTOMATED!r} or {BY_HAND!r}, not {evidence.how!r}.")
+        if evidence.how == AUTOMATED and not evidence.test_file:
+            raise ValueError(f"{test} counts as automated only with the test file that runs it; "
+                             "a check in a notebook is done by hand.")
+        marks[test] = POINTS[evidence.how]
+    return marks
+
+
+#: The fraud system as this book builds it: chapter by chapter, what runs by itself and what a person runs.
+BOOK_ASSESSMENT: dict[str, Evidence] = {
+    "data-1": Evidence(AUTOMATED, "chapter 4's pandera schema runs on every batch", "tests/data/test_validation.py"),
+    "data-5": Evidence(BY_HAND, "pseudonymised ids and minimal columns, reviewed in chapter 10"),
+    "data-7": Evidence(AUTOMATED, "feature and ingestion code has unit tests", "tests/features/test_point_in_time.py"),
+    "model-3": Evidence(BY_HAND, "chapter 2's seeded grid search, run in its notebook"),
+    "model-5": Evidence(BY_HAND, "chapters 1 and 2 compare the model with a rule and simpler models in notebooks"),
+    "model-6": Evidence(BY_HAND, "chapter 10's per-group metrics, in its notebook"),
+    "model-7": Evidence(BY_HAND, "chapter 10's fairness review, in its notebook"),
+    "infrastructure-1": Evidence(AUTOMATED, "the same seed trains the same production model",
+                                 "tests/modeling/test_production.py"),
+    "infrastructure-2": Evidence(AUTOMATED, "the production model's spec trains, ranks fraud and holds within "
+                                 "capacity", "tests/modeling/test_production.py"),
+    "infrastructure-3": Evidence(BY_HAND, "chapter 4's pipeline runs end to end in its notebook"),
+    "infrastructure-5": Evidence(BY_HAND, "chapter 10's reason lists"),
+    "infrastructure-7": Evidence(AUTOMATED, "chapter 7's rollback: `activate` switches back to the previous "
+                                 "artifact version, which then loads", "tests/serving/test_artifact.py"),
+    "monitoring-2": Evidence(BY_HAND, "chapter 4's schema on served data, run by hand"),
+}

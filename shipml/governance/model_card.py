@@ -4,7 +4,8 @@
     card = model_card.render(facts)            # Markdown: every section, numbers from `facts`
     model_card.check(card, facts)              # [] when complete; else one sentence per problem
     model_card.render(facts, sections=["Model details", "Data"])   # only some sections
-    facts = model_card.example_facts(seed=0)   # example facts from a small seeded batch
+    facts = model_card.example_facts(seed=0)   # the system's text, numbers from a small seeded batch
+    facts = model_card.example_facts(policy=fitted.policy, measured={...})   # the production model's card
 
 `facts` is a dict: `name`, `version`, `owner`, `date`, `model_details`,
 `intended_use`, `out_of_scope` and `data` (text); `metrics` ({name: number});
@@ -22,7 +23,8 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["PLACEHOLDERS", "REQUIRED_SECTIONS", "check", "example_facts", "fmt", "render", "sections"]
+__all__ = ["PLACEHOLDERS", "REQUIRED_SECTIONS", "check", "example_facts", "fmt", "render", "sections",
+           "system_facts"]
 
 REQUIRED_SECTIONS = (
     "Model details", "Intended use", "Data", "Metrics", "Per-group results",
@@ -147,13 +149,51 @@ def check(card: str, facts: dict) -> list[str]:
     return problems
 
 
-def example_facts(seed: int = 0) -> dict:
-    """Facts for a model card, computed from a small seeded batch: an example for `render` and `check` (and chapter
-    10's checks, which use a few seeds)."""
+def system_facts(policy=None, *, scenario=None, spec=None) -> dict:
+    """The card's text about the system, from the scenario and the model's spec and policy: what it does and for whom.
+
+    One home for what the book's system does (the model, the decision that travels with it, where the score
+    is used, the review capacity, the service level), so the card, the chapter and the exercises say the same.
+    """
+    from shipml.data.scenario import SCENARIO
+    from shipml.modeling.production import ACCOUNT_FEATURES, PRODUCTION
+
+    scenario = SCENARIO if scenario is None else scenario
+    spec = PRODUCTION if spec is None else spec
+    decision = (f" The decision policy travels with the model in its artifact: {policy.describe()}." if policy
+                is not None else "")
+    return {
+        "model_details": f"A {spec.describe()} (a FraudMLP of depth 0, whose weights are the coefficients) on the "
+        "course's encoding of the payment (chapter 2) and the account's point-in-time features "
+        f"{', '.join(ACCOUNT_FEATURES)} (chapter 4), computed from the account's earlier payments only." + decision,
+        "intended_use": "Score every card payment at authorisation, within "
+        f"{scenario.latency_slo_ms:g} ms at the {scenario.latency_slo_quantile:.0%} quantile of the whole request "
+        f"path at the peak rate ({scenario.availability:.1%} of requests answered in time). A payment the policy "
+        "holds is confirmed by the card holder in the bank's app, or reviewed by a fraud analyst; the team reviews "
+        f"at most {scenario.review_capacity:.0%} of payments; the policy is tightened to hold no more than that on the "
+        "validation period, and later periods can hold a little more, so the held share is watched in production.",
+        "out_of_scope": "Declining a payment or blocking a card without the card holder's confirmation or an "
+        "analyst's review; any credit, pricing or account decision; the same scores under other costs or another "
+        "review capacity without choosing the policy again.",
+    }
+
+
+def example_facts(seed: int = 0, *, policy=None, measured: dict | None = None, scenario=None) -> dict:
+    """The facts of the fraud model's card: the system's text from `system_facts`, the numbers from `measured`.
+
+    `measured` holds what a notebook computed on the production model: `metrics`, `group_results`, `data`,
+    `limitations`, `ethical_considerations`, `lineage`, and optionally `name`, `version`, `date`. Without it
+    the numbers come from a small seeded batch (`seed`): an example for `render` and `check`, and for chapter
+    10's checks, which use a few seeds.
+    """
     from shipml.governance.fairness import group_metrics
 
     import numpy as np
 
+    facts = {"name": "fraud-lr", "version": "1.0", "owner": "the fraud-model team", "date": "2026-03-31",
+             **system_facts(policy, scenario=scenario)}
+    if measured is not None:
+        return {**facts, **measured}
     rng = np.random.default_rng(seed)
     n = 400
     y_true = (rng.random(n) < 0.08).astype(int)
@@ -161,18 +201,14 @@ def example_facts(seed: int = 0) -> dict:
     bands = rng.choice(["18-25", "26-40", "41-60", "61+"], n)
     countries = rng.choice(["DE", "FR", "NL"], n)
     return {
-        "name": f"fraud-lr-{seed}", "version": f"1.{seed}", "owner": "the fraud-model team",
-        "date": "2026-05-01",
-        "model_details": "A logistic regression on the course's generic encoding of card transactions.",
-        "intended_use": "Rank card transactions for review by a fraud analyst.",
-        "out_of_scope": "Decisions without a human review; credit decisions.",
-        "data": f"{n:,} synthetic card transactions, split by time.",
+        **facts, "name": f"fraud-lr-{seed}", "version": f"1.{seed}",
+        "data": f"{n:,} synthetic card payments, split by time.",
         "metrics": {"PR-AUC": float(rng.uniform(0.2, 0.6)), "recall at 1% FPR": float(rng.uniform(0.3, 0.7))},
         "group_results": {"age_band": group_metrics(y_true, y_pred, bands),
                           "home_country": group_metrics(y_true, y_pred, countries)},
-        "limitations": [f"Trained on {n:,} synthetic transactions only.", "Per-group recall rests on few frauds."],
-        "ethical_considerations": ["A false alarm blocks a customer's card: the harm falls on them.",
-                                   "Age band is used for auditing, never as a feature."],
+        "limitations": [f"Trained on {n:,} synthetic payments only.", "Per-group recall rests on few frauds."],
+        "ethical_considerations": ["A false alarm holds a customer's payment: the harm falls on them.",
+                                   "Age band is used for auditing, never as a feature or in the decision."],
         "lineage": {"training_data_hash": f"{seed:016x}", "code_version": "unknown", "params": {"C": 1.0},
                     "who": "alice", "when": "2026-05-01T09:00:00+00:00"},
     }

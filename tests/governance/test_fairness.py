@@ -72,3 +72,25 @@ def test_do_per_group_thresholds_flag_about_the_same_share_of_each_groups_legiti
     within = groups == "old"
     order = np.argsort(scores[within])
     assert (np.diff(adjusted[within][order]) >= 0).all()  # within a group the order is kept
+
+
+def test_do_per_group_thresholds_on_a_policy_s_key_hold_each_group_at_the_same_false_alarm_rate():
+    from shipml.data.scenario import SCENARIO
+    from shipml.evaluation.decision import DecisionPolicy
+    from shipml.governance.fairness import decision_key, per_group_hold
+
+    rng = np.random.default_rng(4)
+    n = 20_000
+    groups = rng.choice(["young", "old"], n)
+    y = (rng.random(n) < 0.02).astype(int)
+    scores = np.clip(rng.beta(1, 30, n) + 0.3 * y + np.where(groups == "young", 0.02, 0.0), 0, 1)
+    amounts = rng.lognormal(3.5, 1.0, n)
+    policy = DecisionPolicy.expected_loss_rule(SCENARIO)
+    key = decision_key(policy, scores, amounts)
+    assert np.array_equal(key > policy.margin, policy.hold(scores, amounts))
+    assert np.array_equal(decision_key(DecisionPolicy.threshold_rule(0.2), scores), scores)
+    held = per_group_hold(key, groups, group_thresholds(key, y, groups, 0.01))
+    table = group_metrics(y, held, groups)
+    assert (table.fpr <= 0.01 + 1e-12).all() and (table.fpr > 0.009).all()
+    with pytest.raises(ValueError, match="no threshold for the group 'old'"):
+        per_group_hold(key, groups, {"young": 0.0})

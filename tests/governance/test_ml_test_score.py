@@ -29,3 +29,32 @@ def test_does_a_test_score_one_when_automated_and_a_half_when_done_by_hand():
     marks = marks_from(by_hand={"data-1": True, "data-2": True}, automated={"data-2": True, "model-1": True})
     assert (marks["data-1"], marks["data-2"], marks["model-1"], marks["data-3"]) == (0.5, 1.0, 1.0, 0.0)
     assert set(marks) == set(TESTS)
+
+
+def test_does_an_assessment_score_half_by_hand_and_one_automated_with_its_test_file():
+    from shipml.governance.ml_test_score import AUTOMATED, BY_HAND, Evidence, marks_of
+
+    marks = marks_of({"data-1": Evidence(AUTOMATED, "schema", "tests/data/test_validation.py"),
+                      "model-6": Evidence(BY_HAND, "per-group metrics in a notebook")})
+    assert marks == {"data-1": 1.0, "model-6": 0.5}
+    with pytest.raises(ValueError, match="notebook is done by hand"):
+        marks_of({"model-6": Evidence(AUTOMATED, "per-group metrics in a notebook")})
+    with pytest.raises(ValueError):
+        marks_of({"model-6": Evidence("sometimes", "?")})
+
+
+def test_does_the_book_s_assessment_count_the_tested_rollback_and_name_real_test_files():
+    from pathlib import Path
+
+    from shipml.governance.ml_test_score import AUTOMATED, BOOK_ASSESSMENT, marks_of
+
+    root = Path(__file__).resolve().parents[2]
+    marks = marks_of(BOOK_ASSESSMENT)
+    assert marks["infrastructure-7"] == 1.0  # chapter 7's rollback to the previous artifact version, tested
+    assert "activate" in (root / BOOK_ASSESSMENT["infrastructure-7"].test_file).read_text()
+    for test, evidence in BOOK_ASSESSMENT.items():
+        if evidence.how == AUTOMATED:
+            assert (root / evidence.test_file).is_file(), test
+        else:
+            assert marks[test] == 0.5, test  # a notebook check a person runs is half a point
+    assert all("notebook" not in e.what for e in BOOK_ASSESSMENT.values() if e.how == AUTOMATED)

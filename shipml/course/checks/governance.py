@@ -5,6 +5,8 @@
     run("ch10-ex3", verify)              # the learner's verify(path) -> True when the log is intact
     run("ch10-ex4", missing_sections)    # the learner's missing_sections(facts) -> Markdown
     run("ch10-ex5", ml_test_score)       # the learner's ml_test_score(marks) -> dict of section scores and final
+    run("ch10-ex6", fairness_gap)        # the learner's fairness_gap(y_true, held, groups) -> criterion, rates, gap
+    run("ch10-ex7", mitigation_cost)     # the learner's mitigation_cost(y_true, held_before, held_after, amounts)
 
 Per-group metrics are compared with fairlearn's `MetricFrame`; logs are written
 with `shipml.governance.audit` and then tampered with; cards are checked by
@@ -372,3 +374,183 @@ for _name, _hint, _hidden, _marks, _what in [
              observe=lambda fn, _marks=_marks: [fn(dict(marks)) for marks in _marks()],
              judge=lambda got, _marks=_marks, _what=_what: [_expect_scores(g, m, _what)
                                                               for g, m in zip(got, _marks(), strict=True)])
+
+
+# --- exercise 6: the criterion a stated harm calls for, and its gap ------------------------------
+
+ex6 = exercise(
+    "ch10-ex6",
+    title="Choose the fairness criterion for the charter and compute its gap per group",
+    hints=[
+        "The charter is about legitimate customers whose payments are held: which rate counts only legitimate "
+        "payments? Recall counts fraud; the selection rate counts every payment.",
+        "Within one group: held legitimate payments of the group / legitimate payments of the group, not / all of "
+        "the group's payments and not / all legitimate payments.",
+        "Leave out a group whose rate is undefined (no legitimate payment); the gap is the largest rate minus the "
+        "smallest.",
+    ],
+)
+
+CRITERIA = ("fpr", "recall", "selection_rate")
+_CRITERION_WORDS = {
+    "recall": "'recall' is equal opportunity: it would protect fraud victims equally, but the charter promises "
+    "honest customers that their payments are not held more often because of their age.",
+    "selection_rate": "'selection_rate' is demographic parity: it counts fraud too, so a group with more fraud "
+    "would have to see fewer of it held; the charter is about legitimate payments only.",
+}
+
+
+def _within_group_fpr(y_true, held, groups) -> dict[str, float]:
+    from shipml.governance.fairness import group_metrics
+
+    table = group_metrics(y_true, held, groups)
+    return {str(g): float(r) for g, r in table.fpr.items() if not np.isnan(r)}
+
+
+def _gap_answer(got, what: str) -> dict:
+    if not isinstance(got, dict):
+        raise WrongType(f"Expected a dict with 'criterion', 'by_group' and 'gap' for {what}, got {kind_of(got)}.")
+    missing = [k for k in ("criterion", "by_group", "gap") if k not in got]
+    if missing:
+        raise Failure(f"Your answer for {what} should have the key {missing[0]!r}.")
+    return got
+
+
+def _hand_charter():
+    # Band "young": 4 legitimate, 2 held, and 2 fraud, 1 held; band "old": 6 legitimate, 1 held, no fraud held.
+    y_true = [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1]
+    held = [1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0]
+    groups = ["young"] * 6 + ["old"] * 7
+    return y_true, held, groups
+
+
+def _three_bands():
+    rng = np.random.default_rng(11)
+    groups = rng.choice(["18-25", "26-40", "61+"], 600, p=[0.2, 0.5, 0.3])
+    y_true = (rng.random(600) < 0.1).astype(int)
+    held = (rng.random(600) < np.where(groups == "61+", 0.12, 0.05)).astype(int)
+    return y_true, held, pd.Series(pd.Categorical(groups))
+
+
+def _only_fraud_in_a_band():
+    y_true, held, groups = _three_bands()
+    return np.r_[y_true, [1, 1]], np.r_[held, [1, 1]], np.r_[np.asarray(groups.astype(str)), ["90+", "90+"]]
+
+
+def _judge_criterion(got):
+    got = _gap_answer(got, "the charter's example")
+    criterion = got["criterion"]
+    if criterion in _CRITERION_WORDS:
+        raise Failure(_CRITERION_WORDS[criterion])
+    expect(criterion == "fpr", f"The criterion is one of {', '.join(map(repr, CRITERIA))}; "
+           f"you chose {criterion!r}.")
+
+
+def _judge_rates(got, data, what):
+    got = _gap_answer(got, what)
+    by_group = got["by_group"]
+    if isinstance(by_group, pd.Series):
+        by_group = by_group.to_dict()
+    if not isinstance(by_group, dict):
+        raise WrongType(f"Expected 'by_group' to be a dict of group -> rate for {what}, got {kind_of(by_group)}.")
+    by_group = {str(g): v for g, v in by_group.items()}
+    want = _within_group_fpr(*data())
+    for group, rate in want.items():
+        expect(group in by_group, f"'by_group' for {what} should have the group {group!r}.")
+        expect_number(by_group[group], rate, tol=1e-9,
+                      what=f"the false-positive rate of group {group!r} ({what}), computed within the group")
+
+
+def _judge_gap(got, data, what):
+    got = _gap_answer(got, what)
+    want = _within_group_fpr(*data())
+    expect_number(got["gap"], max(want.values()) - min(want.values()), tol=1e-9,
+                  what=f"the gap ({what}): the largest group's FPR minus the smallest's")
+
+
+ex6.case("the criterion the charter calls for", hint="The charter's harm falls on legitimate customers.",
+         observe=lambda fn: fn(*_hand_charter()), judge=_judge_criterion)
+ex6.case("each group's rate is computed within the group",
+         hint="Young: 2 of its 4 legitimate payments are held, so 0.5.",
+         observe=lambda fn: fn(*_hand_charter()),
+         judge=lambda got: _judge_rates(got, _hand_charter, "the charter's example"))
+ex6.case("the gap is the largest rate minus the smallest", hint="Three bands: max minus min, not a ratio.",
+         observe=lambda fn: fn(*_three_bands()),
+         judge=lambda got: _judge_gap(got, _three_bands, "three age bands"))
+ex6.case("a band with no legitimate payment is left out", hidden=True,
+         observe=lambda fn: fn(*_only_fraud_in_a_band()),
+         judge=lambda got: (_judge_rates(got, _only_fraud_in_a_band, "a band of only fraud"),
+                            _judge_gap(got, _only_fraud_in_a_band, "a band of only fraud")))
+
+
+# --- exercise 7: what the mitigation costs, in EUR ----------------------------------------------
+
+ex7 = exercise(
+    "ch10-ex7",
+    title="The cost of a mitigation in EUR, with the amounts",
+    hints=[
+        "Cost each decision with the scenario: a held legitimate payment SCENARIO.cost_fp, a held fraud "
+        "SCENARIO.cost_review, a missed fraud SCENARIO.cost_fn_fraction times its amount.",
+        "Compute the total cost of held_before and of held_after the same way, then subtract: after minus before.",
+        "A missed fraud costs its own amount: sum amounts[missed], not the number of missed frauds.",
+    ],
+)
+
+
+def _reference_extra_cost(y_true, held_before, held_after, amounts) -> float:
+    from shipml.data.scenario import SCENARIO
+    from shipml.evaluation.cost import decision_cost
+
+    costs = dict(cost_fp=SCENARIO.cost_fp, cost_review=SCENARIO.cost_review,
+                 cost_fn_fraction=SCENARIO.cost_fn_fraction, amounts=np.asarray(amounts, dtype=float))
+    return (decision_cost(y_true, np.asarray(held_after, dtype=bool), **costs)
+            - decision_cost(y_true, np.asarray(held_before, dtype=bool), **costs))
+
+
+def _swap_a_fraud():
+    # After: the 900 EUR fraud is held instead of the 20 EUR one, and one more legitimate payment is held.
+    y_true = np.array([1, 1, 0, 0, 0])
+    before = np.array([True, False, True, False, False])
+    after = np.array([False, True, True, True, False])
+    return y_true, before, after, np.array([20.0, 900.0, 35.0, 60.0, 12.0])
+
+
+def _one_more_fraud_held():
+    y_true = np.array([1, 0, 0, 1])
+    before = np.array([False, True, False, False])
+    after = np.array([True, True, False, False])
+    return y_true, before, after, np.array([4.0, 50.0, 80.0, 300.0])
+
+
+def _one_more_false_alarm():
+    y_true = np.array([0, 0, 1])
+    before = np.array([False, False, True])
+    after = np.array([True, False, True])
+    return y_true, before, after, np.array([25.0, 40.0, 150.0])
+
+
+def _random_switch():
+    rng = np.random.default_rng(5)
+    n = 3_000
+    y_true = (rng.random(n) < 0.02).astype(int)
+    before = rng.random(n) < 0.01
+    after = before ^ (rng.random(n) < 0.003)
+    return y_true, before, after, np.round(rng.lognormal(3.5, 1.0, n), 2)
+
+
+def _judge_cost(got, data, what):
+    expect_number(got, _reference_extra_cost(*data()), tol=1e-6, what=f"the extra cost in EUR ({what})")
+
+
+for _name, _hint, _hidden, _data, _what in [
+    ("a missed fraud costs its amount", "Before misses the 900 EUR fraud; after misses the 20 EUR one.", False,
+     _swap_a_fraud, "a large fraud held instead of a small one"),
+    ("a held fraud still costs its review", "Holding a 4 EUR fraud saves 4 EUR but spends a review.", False,
+     _one_more_fraud_held, "one more fraud held"),
+    ("positive when the mitigation costs more", "One more false alarm: the answer is +cost_fp, not -cost_fp.",
+     False, _one_more_false_alarm, "one more false alarm"),
+    ("a larger random switch of decisions", None, True, _random_switch, "a random switch of decisions"),
+]:
+    ex7.case(_name, hint=_hint, hidden=_hidden,
+             observe=lambda fn, _data=_data: fn(*_data()),
+             judge=lambda got, _data=_data, _what=_what: _judge_cost(got, _data, _what))

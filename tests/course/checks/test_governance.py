@@ -55,6 +55,30 @@ def ml_test_score(marks):
     return {**scores, "final": min(scores.values())}
 
 
+def fairness_gap(y_true, held, groups):
+    y_true, held = np.asarray(y_true), np.asarray(held).astype(bool)
+    groups = np.asarray(pd.Series(groups).astype(str))
+    by_group = {}
+    for g in sorted(set(groups)):
+        legit = (groups == g) & (y_true == 0)
+        if legit.any():
+            by_group[g] = float((held & legit).sum() / legit.sum())
+    return {"criterion": "fpr", "by_group": by_group, "gap": max(by_group.values()) - min(by_group.values())}
+
+
+def mitigation_cost(y_true, held_before, held_after, amounts):
+    from shipml.data.scenario import SCENARIO
+
+    y_true, amounts = np.asarray(y_true), np.asarray(amounts, dtype=float)
+
+    def cost(held):
+        held = np.asarray(held, dtype=bool)
+        return (SCENARIO.cost_fp * (held & (y_true == 0)).sum() + SCENARIO.cost_review * (held & (y_true == 1)).sum()
+                + SCENARIO.cost_fn_fraction * amounts[~held & (y_true == 1)].sum())
+
+    return float(cost(held_after) - cost(held_before))
+
+
 def stub(*args):
     ...
 
@@ -62,21 +86,22 @@ def stub(*args):
 # --- the tests ------------------------------------------------------------------------------------
 
 
-def test_chapter_ten_registers_its_four_checked_exercises():
-    assert {"ch10-ex2", "ch10-ex3", "ch10-ex4", "ch10-ex5"} <= set(registered_ids())
+def test_chapter_ten_registers_its_six_checked_exercises():
+    assert {"ch10-ex2", "ch10-ex3", "ch10-ex4", "ch10-ex5", "ch10-ex6", "ch10-ex7"} <= set(registered_ids())
 
 
 @pytest.mark.parametrize("exercise_id, answer", [
     ("ch10-ex2", group_metrics), ("ch10-ex2", reference_group_metrics),
     ("ch10-ex3", verify), ("ch10-ex3", reference_verify),
     ("ch10-ex4", missing_sections), ("ch10-ex5", ml_test_score), ("ch10-ex5", score),
+    ("ch10-ex6", fairness_gap), ("ch10-ex7", mitigation_cost),
 ])
 def test_the_reference_answers_pass_every_check_hidden_ones_included(exercise_id, answer):
     result = run(exercise_id, answer, include_hidden=True)
     assert result.passed, result.summary()
 
 
-@pytest.mark.parametrize("exercise_id", ["ch10-ex2", "ch10-ex3", "ch10-ex4", "ch10-ex5"])
+@pytest.mark.parametrize("exercise_id", ["ch10-ex2", "ch10-ex3", "ch10-ex4", "ch10-ex5", "ch10-ex6", "ch10-ex7"])
 @pytest.mark.parametrize("untouched", [stub, None])
 def test_an_untouched_stub_is_not_attempted(exercise_id, untouched):
     result = run(exercise_id, untouched, include_hidden=True)
@@ -88,6 +113,10 @@ def test_a_wrong_type_is_a_sentence_not_a_traceback():
     assert result.status == "error" and "Expected a pandas DataFrame" in result.summary()
     result = run("ch10-ex4", lambda facts: ["## Metrics"])
     assert result.status == "error" and "Traceback" not in result.summary()
+    result = run("ch10-ex6", lambda y_true, held, groups: 0.1)
+    assert result.status == "error" and "Expected a dict" in result.summary()
+    result = run("ch10-ex7", lambda y_true, before, after, amounts: "12 EUR")
+    assert result.status in ("error", "failed") and "Traceback" not in result.summary()
 
 
 def test_the_given_and_missing_sections_make_the_whole_card():
@@ -97,11 +126,13 @@ def test_the_given_and_missing_sections_make_the_whole_card():
 
 def test_every_case_of_chapter_ten_runs_quickly():
     for exercise_id, answer in (("ch10-ex2", group_metrics), ("ch10-ex3", verify), ("ch10-ex4", missing_sections),
-                                ("ch10-ex5", ml_test_score)):
+                                ("ch10-ex5", ml_test_score), ("ch10-ex6", fairness_gap),
+                                ("ch10-ex7", mitigation_cost)):
         assert run(exercise_id, answer, include_hidden=True).seconds < 5
 
 
-REFERENCES = {"ch10-ex2": group_metrics, "ch10-ex3": verify, "ch10-ex4": missing_sections, "ch10-ex5": ml_test_score}
+REFERENCES = {"ch10-ex2": group_metrics, "ch10-ex3": verify, "ch10-ex4": missing_sections, "ch10-ex5": ml_test_score,
+              "ch10-ex6": fairness_gap, "ch10-ex7": mitigation_cost}
 
 
 @pytest.mark.parametrize("exercise_id", sorted(REFERENCES))
