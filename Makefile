@@ -2,7 +2,7 @@
 # (plus npm once, to fetch the two widget scripts the offline book serves).
 #   make book    set up .venv, build the HTML book into _build/html
 #   make test    set up .venv, run every test tier
-#   make lab     JupyterLab with jupytext: the .md notebooks open as notebooks
+#   make lab     JupyterLab with jupytext and jupyterlab-myst: .md notebooks open as notebooks, MyST renders
 #   make bench   each notebook's execution seconds, the course total, kernel start-up, make test per tier
 
 PYTHON ?= python3
@@ -121,7 +121,7 @@ test-browser: setup
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 $(LAB_SETTINGS): $(STAMP)
 	@mkdir -p $(dir $@)
-	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $@
+	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}, "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
 
 lab: setup $(LAB_SETTINGS)
 	$(BIN)/jupyter lab --ServerApp.open_browser=False $$([ "$$(id -u)" = 0 ] && echo --allow-root)
