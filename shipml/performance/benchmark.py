@@ -21,6 +21,7 @@ import contextlib
 import gc
 import os
 import pstats
+import select
 import subprocess
 import sys
 import time
@@ -165,14 +166,20 @@ def noisy_neighbour():
     """
     can_pin = hasattr(os, "sched_setaffinity")
     allowed = os.sched_getaffinity(0) if can_pin else None
-    child = subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The child says when it runs: Python's start-up can take longer than a fixed sleep on a busy machine.
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdout.write('.'); sys.stdout.flush()\n"
+                              "while True: pass"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
     try:
         if can_pin:
             core = {min(allowed)}
             os.sched_setaffinity(0, core)
             os.sched_setaffinity(child.pid, core)
-        time.sleep(0.05)  # let the neighbour start spinning
+        ready, _, _ = select.select([child.stdout], [], [], 10.0)
+        if not ready:
+            raise RuntimeError("the noisy neighbour did not start within 10 s")
+        child.stdout.read(1)
+        time.sleep(0.05)  # and is spinning
         yield can_pin
     finally:
         child.kill()
