@@ -115,6 +115,7 @@ def test_does_grade_give_the_solutions_full_marks_and_the_untouched_pack_none_fo
     import csv
     import shutil
 
+    from shipml.course.instructor import sandbox
     from shipml.course.instructor.grade import grade
 
     out = assign(ROOT, "01,07", tmp_path / "pack")
@@ -123,7 +124,7 @@ def test_does_grade_give_the_solutions_full_marks_and_the_untouched_pack_none_fo
         (submissions / student).mkdir(parents=True)
         for notebook in folder.glob("*.ipynb"):
             shutil.copy(notebook, submissions / student / notebook.name)
-    grade(out / "autograder", submissions, tmp_path / "grades.csv", jobs=2)
+    grade(out / "autograder", submissions, tmp_path / "grades.csv", jobs=2, sandbox=sandbox.problem() is None)
     with (tmp_path / "grades.csv").open(newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["max_points"]]
     assert {r["exercise"][:4] for r in rows} == {"ch01", "ch07"}

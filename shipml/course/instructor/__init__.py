@@ -6,5 +6,7 @@
 
 One module per command (`assign`, `grade`, `edition`), each a function with a
 thin command-line wrapper; `course` reads chapters and exercises for all three;
-`worker` is the process that runs one submission. See book/instructor-guide.md.
+`worker` is the process that runs one submission, inside the bubblewrap sandbox of
+`sandbox`; `observed` carries what the checks saw out of it as plain data, to be
+judged outside. See book/instructor-guide.md.
 """

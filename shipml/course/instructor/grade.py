@@ -12,11 +12,26 @@ one-chapter assignment). A notebook is found by its name, else as the only
 notebook of the folder, else by the exercise ids in its code.
 
 Each notebook runs in its own process (shipml/course/instructor/worker.py) on a
-temporary copy of the student's folder, never on the submission itself, with a
-time limit for the whole notebook, a memory limit (address space) and a cap on
-the output kept. Then the public and hidden checks of each exercise run on the
-learner's objects in the same kernel. Points: an exercise's points (from the
-solution, 1 by default) times the share of its checks passed, to 2 decimals.
+temporary copy of the student's folder, never on the submission itself, inside
+a sandbox (shipml/course/instructor/sandbox.py: bubblewrap namespaces with no
+network, its own PID namespace, the course and the Python installation
+read-only, an allowlisted environment, limits on memory, CPU, processes, open
+files and file size), with a time limit for the whole notebook and a cap on the
+output kept. Then the public and hidden checks of each exercise OBSERVE the
+learner's objects in that kernel, in the sandbox, and write what they saw as
+plain data (tagged JSON, shipml/course/instructor/observed.py; never pickle).
+This process, which never runs a learner's code, reads those data with strict
+types and a size limit and JUDGES them with its own import of the checks, so
+a fake `shipml` package, an import hook, patched comparisons or an object
+whose `==` is always true in the submission cannot pass a check. The
+solution's hidden-check cells run in the kernel too; their pass counts only
+when every check judged here passed, else it is left out (they can lower a score, never raise it).
+Points: an exercise's points (from the solution, 1 by default) times the share
+of its checks passed, to 2 decimals.
+
+Without a sandbox (no `bwrap`, no user namespaces) grading is refused with a
+sentence saying how to get one; `--no-sandbox` grades anyway and says so on
+stderr, in a `(grader)` row of grades.csv and on top of every feedback file.
 
 `grades.csv` has one row per student and exercise (student, exercise, points,
 max_points, status, message), one row per notebook (exercise
@@ -27,29 +42,26 @@ The notebook statuses: `ran`, `ran with errors`, `output truncated`,
 `wrong chapter`, `missing`, `grader error`. Each status from `timeout` on is
 fatal: every exercise of that notebook gets the same status and 0 points.
 `feedback/<student>.md` (next to grades.csv) says per exercise what passed,
-what failed with its hint, and shows no check's code.
+what failed with its hint, and shows no check's code. A submission's own text
+(its errors, its values) is cut to a few hundred characters and cleaned of
+control characters, paths outside the submission and the grading user's
+environment values before it enters feedback.
 
-What this protects, and what it does not (it is not a security sandbox):
-the submission is never written to; a notebook that loops, allocates without
-bound, exits, deletes its files or prints megabytes gets a status and the run
-goes on; the kernel's folder is a fresh temporary copy holding only the
-student's files, its environment carries no path of the autograder, and the
-results come back through a pipe the kernel does not hold. Code that runs as
-your user can still read any file your user can, /proc included, so a
-determined student can find the autograder (or patch the kernel mid-grade
-from a background thread): grade untrusted work in a container or a VM
-without network, as nbgrader and otter advise too.
+What the sandbox guarantees and what it does not: see the instructor guide
+(book/instructor-guide.md, "Grading untrusted work").
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import re
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -59,7 +71,10 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from shipml.course import notebooks
-from shipml.course.checks import SYMBOLS
+from shipml.course.checks import SYMBOLS, Observation, registered_ids
+from shipml.course.checks import judge as judge_observations
+from shipml.course.instructor import observed
+from shipml.course.instructor import sandbox as sandboxing
 from shipml.course.instructor.course import InstructorError
 
 __all__ = ["FIELDS", "Row", "grade", "load_assignment", "add_arguments", "command"]
@@ -68,6 +83,12 @@ FIELDS = ("student", "exercise", "points", "max_points", "status", "message")
 FATAL = ("timeout", "memory limit", "kernel died", "not json", "not a notebook", "wrong chapter", "missing",
          "grader error")
 _MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
+_MAX_PIPE_BYTES = 4 * 1024 * 1024  # the worker's status lines; the observations travel in a file
+_MAX_MESSAGE = 300  # characters of a submission's own text (an error, a value) kept in feedback
+NO_SANDBOX_WARNING = ("Graded WITHOUT a sandbox (--no-sandbox): the submissions' code ran as the grading user, "
+                      "with its files and network; use this only for trusted work or inside a container or VM.")
+_OBSERVED_STATUSES = ("observed", "not attempted", "error", "failed")  # never "passed": only a judge passes
+_NOTEBOOK_STATUSES = ("ran", "timeout", "memory limit", "kernel died", "grader error")
 
 
 @dataclass
@@ -198,17 +219,20 @@ def _vet(path: Path, chapter: dict) -> tuple[str, str] | None:
 # --- running one notebook ----------------------------------------------------------
 
 
-def _environment(job_dir: Path, jobs: int) -> dict:
+def _environment(job_dir: Path, jobs: int, at) -> dict:
+    """The worker's whole environment: an allowlist (sandbox.environment), never the instructor's own variables."""
     threads = str(max(1, (os.cpu_count() or 1) // jobs))  # --jobs shares the cores
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHIPML_", "JPY_", "JUPYTER_"))}
-    env.update(
+    env = sandboxing.environment(dict(
         PYTHONHASHSEED="0",  # the same grades on every run
         MPLBACKEND="Agg",
         OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads,
-        IPYTHONDIR=str(job_dir / "ipython"),
-        JUPYTER_RUNTIME_DIR=str(job_dir / "runtime"),
+        IPYTHONDIR=at(job_dir / "ipython"),
+        JUPYTER_RUNTIME_DIR=at(job_dir / "runtime"),
+        JUPYTER_PLATFORM_DIRS="1",
         PYDEVD_DISABLE_FILE_VALIDATION="1",
-    )
+        HOME=at(job_dir / "home"),
+        TMPDIR="/tmp" if at is not str else str(job_dir / "tmp"),
+    ))
     return env
 
 
@@ -226,8 +250,33 @@ def _ignore_links(folder, names) -> set[str]:
     return {n for n in names if n == ".ipynb_checkpoints" or os.path.islink(os.path.join(folder, n))}
 
 
+def _read_file(path: Path, limit: int) -> tuple[bytes | None, str | None]:
+    """(the bytes, None) of a regular file the sandbox wrote, or (None, why not): no link, no FIFO, no giant."""
+    try:  # neither the folder nor the file may be a link (to a file of the grading user's)
+        folder = os.open(path.parent, os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY)
+        try:
+            fd = os.open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+        finally:
+            os.close(folder)
+    except OSError:
+        return None, "the checks wrote no observations (did the notebook delete them or stop its kernel?)"
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None, "the observations are not a plain file"
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        return None, f"the observations are larger than {limit // 2**20} MiB"
+    return data, None
+
+
 def _run(path: Path, entry: Path, chapter: dict, limits: dict) -> dict:
-    job_dir = Path(tempfile.mkdtemp(prefix="shipml-grade-"))
+    job_dir = Path(tempfile.mkdtemp(prefix="shipml-grade-")).resolve()
+    boxed = limits["sandbox"]
+
+    def at(p) -> str:  # a path of the job folder as the worker sees it
+        return sandboxing.inside_path(job_dir, p) if boxed else str(p)
+
+    log = None
     try:
         work = job_dir / "work"
         if entry.is_dir():
@@ -237,18 +286,23 @@ def _run(path: Path, entry: Path, chapter: dict, limits: dict) -> dict:
             work.mkdir()
             notebook = work / (chapter["notebook"] if path.suffix == ".ipynb" else f"{chapter['stem']}.md")
             shutil.copy2(path, notebook)
+        for name in ("out", "home", "tmp"):
+            (job_dir / name).mkdir()
         read_end, write_end = os.pipe()
         job = {
-            "notebook": str(notebook), "workdir": str(notebook.parent), "result_fd": write_end,
+            "notebook": at(notebook), "workdir": at(notebook.parent), "result_fd": write_end,
+            "observations": at(job_dir / "out" / "observations.json"),
             "exercises": [{k: e[k] for k in ("id", "target", "hidden_cells")} for e in chapter["exercises"]],
-            **limits,
+            **{k: v for k, v in limits.items() if k != "hide"},
         }
-        with open(job_dir / "worker.log", "wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "shipml.course.instructor.worker"], stdin=subprocess.PIPE, stdout=log,
-                stderr=log, cwd=job_dir, env=_environment(job_dir, limits["jobs"]), pass_fds=(write_end,),
-                start_new_session=True,
-            )
+        argv = [sys.executable, "-m", "shipml.course.instructor.worker"]
+        env = _environment(job_dir, limits["jobs"], at)
+        if boxed:
+            argv, env = sandboxing.wrap(argv, job_dir, env=env, hide=limits["hide"], limits=sandboxing.Limits(
+                memory_mb=limits["memory_mb"] + 512, cpu_s=limits["cpu_s"]))
+        log = tempfile.TemporaryFile()  # outside the job folder: the sandbox cannot swap it for a link
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=log, stderr=log, cwd=job_dir, env=env,
+                                pass_fds=(write_end,), start_new_session=True)
         os.close(write_end)
         proc.stdin.write(json.dumps(job).encode())
         proc.stdin.close()
@@ -262,33 +316,138 @@ def _run(path: Path, entry: Path, chapter: dict, limits: dict) -> dict:
                 chunk = os.read(pipe.fileno(), 65536)
                 if not chunk:
                     break
-                buffer += chunk
+                if len(buffer) < _MAX_PIPE_BYTES:  # keep draining, stop keeping
+                    buffer += chunk
         for line in buffer.decode("utf-8", errors="replace").splitlines():
             try:
                 message = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
-            kernel_pid = message.get("kernel_pid", kernel_pid)
-            result = message.get("result", result)
+            if isinstance(message, dict):
+                kernel_pid = message.get("kernel_pid", kernel_pid)
+                result = message.get("result", result)
         if proc.poll() is None:
             try:
                 proc.wait(timeout=max(1.0, min(10.0, deadline - time.monotonic())))
             except subprocess.TimeoutExpired:
                 pass
         if proc.poll() is None:
-            _kill_group(proc.pid)
+            _kill_group(proc.pid)  # in the sandbox: bwrap, whose PID namespace takes every process with it
             proc.wait()
             if result is None:
                 result = {"status": "timeout", "cell": None, "message": "the notebook and its grading ran past "
                           f"{limits['timeout_s'] + limits['grader_timeout_s'] + 60:g} s and were stopped"}
-        _kill_group(kernel_pid)  # whatever the learner's code left running in the kernel's session
+        if not boxed:
+            _kill_group(kernel_pid)  # whatever the learner's code left running in the kernel's session
         if result is None:
-            tail = (job_dir / "worker.log").read_text(errors="replace")[-300:].strip().splitlines()
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 300))
+            tail = log.read().decode(errors="replace").strip().splitlines()
             result = {"status": "grader error", "message": f"the grading process stopped (exit code "
                       f"{proc.returncode}){': ' + tail[-1] if tail else ''}"}
+        result = _vetted_result(result)
+        if result["status"] == "ran":
+            raw, problem = _read_file(job_dir / "out" / "observations.json", observed.MAX_BYTES)
+            if raw is not None:
+                try:
+                    raw = json.loads(raw)
+                except (ValueError, RecursionError):
+                    raw, problem = None, "the observations are not valid JSON"
+            if raw is None or not isinstance(raw, dict):
+                result.update(status="grader error", message=problem or "the observations are not a mapping")
+            else:
+                result["checks"] = {ex["id"]: _judged(ex, raw.get(ex["id"])) for ex in chapter["exercises"]}
         return result
     finally:
+        if log is not None:
+            log.close()
         shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def _vetted_result(raw) -> dict:
+    """The worker's report with strict types: it comes from beside the learner's code and is not trusted."""
+    if not isinstance(raw, dict) or raw.get("status") not in _NOTEBOOK_STATUSES:
+        return {"status": "grader error", "message": "the grading process sent no readable report"}
+    number = lambda v: v if type(v) in (int, float) and math.isfinite(v) else 0  # noqa: E731
+    errors = []
+    for e in raw.get("errors") if isinstance(raw.get("errors"), list) else []:
+        if isinstance(e, dict) and type(e.get("cell")) is int:
+            errors.append({"cell": e["cell"], "ename": _clean(e.get("ename", ""), 60),
+                           "evalue": _clean(e.get("evalue", ""))})
+    vetted = {"status": raw["status"], "cell": raw["cell"] if type(raw.get("cell")) is int else None,
+              "errors": errors[:100], "truncated": raw.get("truncated") is True, "seconds": number(raw.get("seconds")),
+              "observed": raw.get("observed") is True}
+    if raw.get("message"):
+        vetted["message"] = _clean(raw["message"])
+    if vetted["status"] == "ran" and not vetted["observed"]:
+        vetted.update(status="grader error", message="the checks did not run to their end")
+    return vetted
+
+
+_HIDDEN_CELL = {
+    "failed": ("failed", "A hidden check of this exercise failed."),
+    "missing name": ("error", "A hidden check needs a name your notebook does not define."),
+    "error": ("error", "A hidden check stopped with an error."),
+}
+
+
+def _judged(ex: dict, entry) -> dict:
+    """One exercise's observations from the sandbox, read strictly and judged here, with this process's checks."""
+    if not isinstance(entry, dict):
+        return {"cases": [], "missing": False, "error": "the checks of this exercise reported nothing"}
+    if entry.get("missing") is True:
+        return {"cases": [], "missing": True, "error": None}
+    seen = []
+    for item in entry.get("observations") if isinstance(entry.get("observations"), list) else []:
+        if not (isinstance(item, dict) and isinstance(item.get("case"), str) and isinstance(item.get("message"), str)
+                and item.get("status") in _OBSERVED_STATUSES):
+            continue
+        status, message, value = item["status"], _clean(item["message"]), None
+        if status == "observed":
+            try:
+                value = observed.decode(item.get("value"))
+            except (observed.DecodeError, RecursionError) as error:
+                status, message = "error", f"What the check saw of your answer could not be read back: {error}."
+        seen.append(Observation(item["case"][:200], status, value, message))
+    try:
+        result = judge_observations(ex["id"], seen, include_hidden=True)
+    except Exception as error:  # an unknown exercise in this installation, a bug: a sentence, not a crash
+        return {"cases": [], "missing": False, "error": _clean(f"{type(error).__name__}: {error}")}
+    cases = [dict(c.to_dict(), message=_clean(c.message)) for c in result.cases]
+    error = _clean(entry["error"]) if isinstance(entry.get("error"), str) and entry["error"] else None
+    trusted = bool(cases) and all(c["status"] == "passed" for c in cases)
+    reported = entry.get("hidden_cells") if isinstance(entry.get("hidden_cells"), list) else []
+    for k in range(1, len(ex["hidden_cells"]) + 1):
+        status = reported[k - 1] if k <= len(reported) and isinstance(reported[k - 1], str) else "error"
+        if status == "passed" and not trusted:
+            # it ran in the learner's kernel: its pass is not counted unless the checks judged here all passed
+            continue
+        if status == "passed":
+            message = ""
+        else:
+            status, message = _HIDDEN_CELL.get(status, _HIDDEN_CELL["error"])
+        cases.append({"name": f"hidden check cell {k}", "status": status, "message": message, "hint": None,
+                      "hidden": True})
+    return {"cases": cases, "missing": False, "error": error}
+
+
+def _instructor_values() -> list[str]:
+    """Text that must never reach a student: the grading user's environment values and home folder."""
+    values = {v for v in os.environ.values() if len(v) >= 8}
+    values.add(str(Path.home()))
+    values.add(tempfile.gettempdir() + os.sep)
+    return sorted(values, key=len, reverse=True)
+
+
+def _clean(text, limit: int = _MAX_MESSAGE) -> str:
+    """A submission's text made safe for feedback: no control characters, paths or instructor values; cut."""
+    text = str(text)
+    text = re.sub(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]", " ", text)
+    text = text.replace(sandboxing.INSIDE + "/work/", "").replace(sandboxing.INSIDE, "…")
+    for value in _instructor_values():
+        text = text.replace(value, "…")
+    text = re.sub(r"(?<![\w.~])/(?:[\w.+-]+/)+[\w.+-]*", "…", text)  # any other absolute path
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # --- turning results into rows ------------------------------------------------------
@@ -308,8 +467,8 @@ def _notebook_message(status: str, result: dict, limits: dict) -> str:
         return (f"The kernel stopped{where} (os._exit(), a crash, or the memory limit); "
                 "its exercises were not graded.")
     if status == "grader error":
-        return ("The checks could not report back (did the notebook replace sys.stdout or stop the kernel?)"
-                + (f": {result['message']}" if result.get("message") else "."))
+        return ("The checks could not report back (did the notebook delete their files or stop the kernel?)"
+                + (f": {result['message']}." if result.get("message") else "."))
     parts = [f"Ran in {result.get('seconds', 0):g} s."]
     if errors:
         shown = "; ".join(f"cell {e['cell']}: {e['ename']}" + (f": {e['evalue']}" if e["evalue"] else "")
@@ -379,8 +538,10 @@ def _grade_notebook(student: str, entry: Path, chapter: dict, one_chapter: bool,
 # --- feedback -------------------------------------------------------------------------
 
 
-def _feedback(student: str, manifest: dict, graded: list) -> str:
+def _feedback(student: str, manifest: dict, graded: list, warning: str | None = None) -> str:
     lines = [f"# Feedback for {student}: {manifest['title']}", ""]
+    if warning:
+        lines += [f"> **Warning:** {warning}", ""]
     total = sum(r.points for rows, _ in graded for r in rows if isinstance(r.points, (int, float)))
     top = sum(r.max_points for rows, _ in graded for r in rows if isinstance(r.max_points, (int, float)))
     lines += [f"**{total:g} of {top:g} points.**", ""]
@@ -415,15 +576,32 @@ def _safe(name: str) -> str:
 
 
 def grade(autograder, submissions, out, *, jobs: int = 1, timeout_s: float = 120, memory_mb: float = 4096,
-          max_output_mb: float = 10, grader_timeout_s: float = 120, feedback_dir=None) -> list[Row]:
-    """Grade every submission; write `out` (CSV) and one feedback file per student; return the rows."""
+          max_output_mb: float = 10, grader_timeout_s: float = 120, feedback_dir=None,
+          sandbox: bool = True) -> list[Row]:
+    """Grade every submission; write `out` (CSV) and one feedback file per student; return the rows.
+
+    `sandbox=False` (the command's --no-sandbox) grades without the sandbox: a warning goes to stderr,
+    into the gradebook (a row of student `(grader)`) and on top of every feedback file.
+    """
+    if sandbox:
+        problem = sandboxing.problem()
+        if problem:
+            raise InstructorError(f"refusing to run students' code without a sandbox: {problem}")
+        warning = None
+    else:
+        warning = NO_SANDBOX_WARNING
+        print(f"warning: {warning}", file=sys.stderr)
     manifest = load_assignment(autograder)
     if jobs < 1 or timeout_s <= 0 or memory_mb <= 0:
         raise InstructorError("--jobs, --timeout and --memory must be positive")
     students = _students(Path(submissions))
+    registered_ids()  # load every chapter's checks here, once, before the threads judge with them
     limits = {"jobs": jobs, "timeout_s": float(timeout_s), "memory_mb": float(memory_mb),
               "max_output_bytes": int(max_output_mb * 2**20), "grader_timeout_s": float(grader_timeout_s),
-              "cpu_s": 4 * (timeout_s + grader_timeout_s) + 60}
+              "cpu_s": 4 * (timeout_s + grader_timeout_s) + 60, "sandbox": bool(sandbox),
+              # hidden from the sandbox: the autograder, every submission, where the gradebook goes
+              "hide": [str(Path(p).resolve()) for p in (autograder, submissions, Path(out).parent,
+                                                         feedback_dir or Path(out).parent) if Path(p).is_dir()]}
     chapters = manifest["chapters"]
     one = len(chapters) == 1
     tasks = [(student, entry, chapter) for student, entry in students for chapter in chapters]
@@ -437,12 +615,85 @@ def grade(autograder, submissions, out, *, jobs: int = 1, timeout_s: float = 120
     for i, (student, _) in enumerate(students):
         graded = outcomes[i * len(chapters):(i + 1) * len(chapters)]
         rows += [row for chapter_rows, _ in graded for row in chapter_rows]
-        (feedback / f"{_safe(student)}.md").write_text(_feedback(student, manifest, graded), encoding="utf-8")
+        (feedback / f"{_safe(student)}.md").write_text(_feedback(student, manifest, graded, warning),
+                                                      encoding="utf-8")
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(FIELDS)
+        if warning:
+            writer.writerow(("(grader)", "warning:no-sandbox", "", "", "unsandboxed", warning))
         writer.writerows(astuple(r) for r in rows)
+    _write_wide(out.with_name(f"{out.stem}-wide.csv"), manifest, students, rows)
+    _write_summary(out.with_name(f"{out.stem}-summary.csv"), manifest, rows, outcomes)
     return rows
+
+
+# --- for the learning platform and for the instructor ---------------------------------------
+
+
+def _exercises(manifest: dict) -> list[dict]:
+    return [ex for chapter in manifest["chapters"] for ex in chapter["exercises"]]
+
+
+def _write_wide(path: Path, manifest: dict, students: list, rows: list[Row]) -> None:
+    """One row per student, one column per exercise and a total: the shape Canvas and Moodle import."""
+    exercises = _exercises(manifest)
+    points = {(r.student, r.exercise): r.points for r in rows if isinstance(r.points, (int, float))}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Student", *(f"{ex['id']} ({ex['points']:g} pt)" for ex in exercises), "Total"])
+        for student, _ in students:
+            earned = [points.get((student, ex["id"]), 0) for ex in exercises]
+            writer.writerow([student, *(f"{p:g}" for p in earned), f"{round(sum(earned), 2):g}"])
+
+
+def _write_summary(path: Path, manifest: dict, rows: list[Row], outcomes: list) -> dict:
+    """Per exercise: mean points, share passed, the case failed most often; a CSV and a bar chart (PNG)."""
+    failures: dict[str, dict[str, int]] = {}
+    for chapter_rows, details in outcomes:
+        graded = [r for r in chapter_rows[1:] if r.status != "ungraded"]
+        for row, cases in zip(graded, details):
+            if row.status not in ("failed", "error"):  # not attempted, or not run: no case to blame
+                continue
+            for case in cases:
+                if case.get("status") in ("failed", "error"):
+                    counts = failures.setdefault(row.exercise, {})
+                    counts[case["name"]] = counts.get(case["name"], 0) + 1
+    summary = {}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["exercise", "title", "max_points", "mean_points", "share_passed", "most_failed_case",
+                         "times_failed"])
+        for ex in _exercises(manifest):
+            graded = [r for r in rows if r.exercise == ex["id"] and isinstance(r.points, (int, float))]
+            mean = sum(r.points for r in graded) / len(graded) if graded else 0.0
+            passed = sum(r.status == "passed" for r in graded) / len(graded) if graded else 0.0
+            counts = failures.get(ex["id"], {})
+            worst = max(sorted(counts), key=lambda name: (counts[name], not name.startswith("hidden check cell")),
+                        default="")
+            summary[ex["id"]] = (mean / ex["points"] if ex["points"] else 0.0, passed)
+            writer.writerow([ex["id"], ex.get("title") or ex["target"], f"{ex['points']:g}", f"{mean:.2f}",
+                             f"{passed:.2f}", worst, counts.get(worst, 0)])
+    _bar_chart(path.with_suffix(".png"), summary, manifest.get("title", ""))
+    return summary
+
+
+def _bar_chart(path: Path, summary: dict, title: str) -> None:
+    from matplotlib.figure import Figure
+
+    ids = list(summary)
+    figure = Figure(figsize=(max(4.0, 0.9 * len(ids) + 1.5), 3.2), layout="constrained")
+    ax = figure.subplots()
+    x = range(len(ids))
+    ax.bar([i - 0.2 for i in x], [100 * summary[i][0] for i in ids], width=0.4, label="mean score")
+    ax.bar([i + 0.2 for i in x], [100 * summary[i][1] for i in ids], width=0.4, label="share passed")
+    ax.set_xticks(list(x), ids, rotation=30, ha="right")
+    ax.set_ylim(0, 118)  # room for the legend above a bar at 100 %
+    ax.set_yticks(range(0, 101, 20))
+    ax.set_ylabel("% of the class")
+    ax.set_title(f"{title}: by exercise" if title else "By exercise")
+    ax.legend(loc="upper center", ncols=2, fontsize="small", frameon=False)
+    figure.savefig(path, dpi=100)
 
 
 def add_arguments(parser) -> None:
@@ -453,16 +704,21 @@ def add_arguments(parser) -> None:
     parser.add_argument("--timeout", type=float, default=120, help="seconds per notebook (default 120)")
     parser.add_argument("--memory", type=float, default=4096, help="MiB of address space per notebook (default 4096)")
     parser.add_argument("--feedback", type=Path, help="folder for feedback files (default: feedback/ next to --out)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without the sandbox (only for trusted work, or inside a container or VM "
+                             "without network); warns on every run and in the gradebook")
 
 
 def command(args) -> int:
     try:
         rows = grade(args.autograder, args.submissions, args.out, jobs=args.jobs, timeout_s=args.timeout,
-                     memory_mb=args.memory, feedback_dir=args.feedback)
+                     memory_mb=args.memory, feedback_dir=args.feedback, sandbox=not args.no_sandbox)
     except InstructorError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     students = sorted({r.student for r in rows})
-    print(f"graded {len(students)} submission(s): wrote {args.out} and "
-          f"{args.feedback or args.out.parent / 'feedback'}/")
+    out = Path(args.out)
+    print(f"graded {len(students)} submission(s): wrote {out}, {out.with_name(out.stem + '-wide.csv')} (for your "
+          f"learning platform), {out.with_name(out.stem + '-summary.csv')} and .png (by exercise), and "
+          f"{args.feedback or out.parent / 'feedback'}/")
     return 0

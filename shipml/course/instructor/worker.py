@@ -1,22 +1,24 @@
 """The process that runs one submission: `python -m shipml.course.instructor.worker < job.json`.
 
-grade.py starts one per notebook, in a new session, and reads its answer from
-a pipe whose write end only this process holds (the kernel does not inherit
-it, so the learner's code cannot write a fake result there). The job (JSON on
-stdin) names the notebook, its working folder (a temporary copy), the limits,
-the exercises to check and the pipe. This process:
+grade.py starts one per notebook, inside the sandbox (shipml/course/instructor/sandbox.py)
+unless the instructor passed --no-sandbox. Nothing this process or the kernel
+reports is trusted: the learner's code runs beside it with the same rights.
+The job (JSON on stdin) names the notebook, its working folder (a temporary
+copy), the limits, the exercises to observe, the file for the observations
+and the pipe for the notebook's status. This process:
 
 1. lowers its own limits, which the kernel it starts inherits: address space
-   (RLIMIT_AS, the memory limit) and CPU seconds (a backstop for a kernel left
-   running after a kill);
+   (RLIMIT_AS, the memory limit) and CPU seconds;
 2. runs the notebook cell by cell with nbclient, the whole notebook within the
    time limit; a failing cell is noted and the next runs (as in nbgrader); a
    timeout, a MemoryError or a dead kernel stops the run;
-3. when the kernel is still alive, runs one grader cell in it: it re-imports
-   `shipml` from disk (so a notebook that patched `shipml.course.checks` does not
-   grade itself), calls `shipml.course.checks.run(id, <the learner's object>,
-   include_hidden=True)` for each exercise, runs the solution's hidden-check
-   cells, and prints the results as JSON between two copies of a random nonce;
+3. when the kernel is still alive, runs one cell in it that OBSERVES only: it
+   re-imports `shipml` from disk, calls `shipml.course.checks.observe(id, <the
+   learner's object>, include_hidden=True)` for each exercise, runs the
+   solution's hidden-check cells (their pass or fail only), and writes the
+   plain data as tagged JSON (shipml/course/instructor/observed.py) to the
+   observations file. The grader, outside the sandbox, reads that file with
+   strict types and a size limit and JUDGES it with its own checks;
 4. writes `{"kernel_pid": ...}` then `{"result": ...}` as JSON lines to the pipe.
 """
 
@@ -26,46 +28,55 @@ import json
 import math
 import os
 import resource
-import secrets
 import sys
 import time
 
 _GRADER = r'''
-def _shipml_grade(spec, nonce):
+def _shipml_observe(spec, path):
     import json, sys
     namespace = globals()
     for name in [m for m in list(sys.modules) if m == "shipml" or m.startswith("shipml.")]:
         del sys.modules[name]
     from shipml.course import checks
+    from shipml.course.instructor import observed
     results = {}
     for ex in spec:
-        entry = {"cases": [], "missing": False, "error": None}
+        entry = {"observations": [], "missing": False, "error": None, "hidden_cells": []}
         results[ex["id"]] = entry
         if ex["target"] not in namespace:
             entry["missing"] = True
             continue
         try:
-            result = checks.run(ex["id"], namespace[ex["target"]], include_hidden=True)
-            entry["cases"] = [case.to_dict() for case in result.cases]
+            seen = checks.observe(ex["id"], namespace[ex["target"]], include_hidden=True)
         except BaseException as error:
-            entry["error"] = f"{type(error).__name__}: {error}"
+            entry["error"] = f"{type(error).__name__}: {error}"[:500]
+            seen = []
+        for item in seen:
+            data = item.to_dict()
+            try:
+                data["value"] = observed.encode(data["value"])
+            except Exception as error:
+                data.update(status="error", value=None, message="What the check saw of your answer is not plain "
+                            f"data ({error}).")
+            entry["observations"].append(data)
         namespace.setdefault("checks", checks)  # what the solution's hidden-check cells call
         for k, source in enumerate(ex["hidden_cells"], 1):
-            case = {"name": f"hidden check cell {k}", "status": "passed", "message": "", "hint": None, "hidden": True}
+            status = "passed"
             try:
                 exec(compile(source, f"<hidden check {k}>", "exec"), namespace)
             except AssertionError:
-                case.update(status="failed", message="A hidden check of this exercise failed.")
-            except NameError as error:
-                case.update(status="error", message=f"A hidden check needs a name your notebook does not define: {error}.")
-            except BaseException as error:
-                case.update(status="error", message=f"A hidden check stopped with {type(error).__name__}.")
-            entry["cases"].append(case)
-    print(nonce + json.dumps(results, default=str) + nonce)
+                status = "failed"
+            except NameError:
+                status = "missing name"
+            except BaseException:
+                status = "error"
+            entry["hidden_cells"].append(status)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(results, handle, allow_nan=False)
 
 
-_shipml_grade(__import__("json").loads(SPEC), NONCE)
-del _shipml_grade
+_shipml_observe(__import__("json").loads(SPEC), OUT)
+del _shipml_observe
 '''
 
 
@@ -136,7 +147,7 @@ def run(job: dict, send) -> dict:
         {"cell": cell_index + 1, "ename": execute_reply["content"].get("ename", ""),
          "evalue": str(execute_reply["content"].get("evalue", ""))[:300]}
     )
-    outcome = {"status": "ran", "cell": None, "errors": errors, "truncated": False, "checks": None,
+    outcome = {"status": "ran", "cell": None, "errors": errors, "truncated": False, "observed": False,
                "seconds": 0.0}
     start = time.monotonic()
     deadline = start + float(job["timeout_s"])
@@ -165,8 +176,8 @@ def run(job: dict, send) -> dict:
         outcome["seconds"] = round(time.monotonic() - start, 2)
         outcome["truncated"] = client.truncated
         if outcome["status"] == "ran":
-            nonce = secrets.token_hex(16)
-            source = _GRADER.replace("NONCE", repr(nonce)).replace("SPEC", repr(json.dumps(job["exercises"])))
+            source = _GRADER.replace("OUT", repr(job["observations"]))
+            source = source.replace("SPEC", repr(json.dumps(job["exercises"])))
             grader = new_code_cell(source)
             nb.cells.append(grader)  # nbclient writes each executed cell back into the notebook
             client.output_bytes, client.max_output_bytes = 0, 64 * 1024 * 1024
@@ -177,17 +188,11 @@ def run(job: dict, send) -> dict:
                 if len(errors) > learner_errors:
                     outcome["message"] = "{ename}: {evalue}".format(**errors[learner_errors])
                     del errors[learner_errors:]
-                text = "".join(o.get("text", "") for o in grader.outputs if o.get("output_type") == "stream")
-                parts = text.split(nonce)
-                outcome["checks"] = json.loads(parts[1]) if len(parts) >= 3 else None
+                outcome["observed"] = True
             except CellTimeoutError:
                 outcome["status"] = "timeout"
             except DeadKernelError:
                 outcome["status"] = "kernel died"
-            except ValueError:
-                outcome["checks"] = None
-            if outcome["checks"] is None and outcome["status"] == "ran":
-                outcome["status"] = "grader error"
     return outcome
 
 
