@@ -139,9 +139,15 @@ def test_are_folders_named_to_hide_hidden(tmp_path):
     import shutil
     import tempfile
 
-    if not os.access(ROOT.parent, os.W_OK):
-        pytest.skip(f"{ROOT.parent} is not writable: no folder outside the hidden ones to try")
-    other = Path(tempfile.mkdtemp(prefix=".shipml-hide-test-", dir=ROOT.parent))  # visible unless hidden
+    # A writable folder the sandbox shows unless told to hide it: not under one it always hides
+    # (a clone in /tmp has its parent hidden).
+    hidden_always = [Path(p) for p in sandbox._HIDDEN]
+    candidates = [ROOT.parent, Path("/opt"), Path("/var/local"), Path("/usr/local")]
+    usable = [c for c in candidates if c.is_dir() and os.access(c, os.W_OK)
+              and not any(c == h or h in c.parents for h in hidden_always)]
+    if not usable:
+        pytest.skip("no writable folder outside the ones the sandbox always hides")
+    other = Path(tempfile.mkdtemp(prefix=".shipml-hide-test-", dir=usable[0]))  # visible unless hidden
     try:
         (other / "ada.ipynb").write_text("{}")
         code = f"import os; print(os.listdir({str(other)!r}))"
