@@ -87,6 +87,12 @@ class DecisionPolicy:
             raise ValueError(f"scores and amounts differ in length: {p.shape[0]} and {a.shape[0]}.")
         return self.saving(p, a) > self.margin
 
+    def key(self, scores, amounts=None) -> np.ndarray:
+        """What the rule compares with its cut, per payment: the score (threshold) or the expected saving in EUR."""
+        if self.kind == "threshold":
+            return np.asarray(scores, dtype=float)
+        return np.asarray(self.saving(scores, amounts), dtype=float)
+
     def saving(self, scores, amounts) -> np.ndarray:
         """Expected EUR saved by holding each payment rather than letting it through (the expected-loss rule)."""
         p, a = np.asarray(scores, dtype=float), np.asarray(amounts, dtype=float)
@@ -101,7 +107,7 @@ class DecisionPolicy:
         allowed = int(np.floor(capacity * len(held)))
         if held.sum() <= allowed:
             return self
-        key = np.asarray(scores, dtype=float) if self.kind == "threshold" else self.saving(scores, amounts)
+        key = self.key(scores, amounts)
         # The (allowed + 1)-th largest value: holding strictly above it keeps at most `allowed`.
         cut = float(np.sort(key)[::-1][allowed]) if allowed < len(key) else float(key.min())
         if self.kind == "threshold":

@@ -126,9 +126,7 @@ def decision_key(policy, scores, amounts=None) -> np.ndarray:
     The score for the threshold rule; the expected saving of a hold in EUR for the expected-loss rule. A
     per-group threshold on this key is the policy with one cut per group instead of one for everyone.
     """
-    if policy.kind == "threshold":
-        return np.asarray(scores, dtype=float)
-    return np.asarray(policy.saving(scores, amounts), dtype=float)
+    return policy.key(scores, amounts)
 
 
 def per_group_hold(key, groups, thresholds: dict) -> np.ndarray:

@@ -36,7 +36,8 @@ from shipml.features.encoding import CATEGORICAL, NUMERIC, fit_encoder
 from shipml.features.point_in_time import FEATURES as ACCOUNT_FEATURES
 from shipml.features.point_in_time import account_features
 
-__all__ = ["ACCOUNT_FEATURES", "PRODUCTION", "FittedModel", "ModelSpec", "production_features", "train_production"]
+__all__ = ["ACCOUNT_FEATURES", "PRODUCTION", "FittedModel", "ModelSpec", "production_features", "production_scores",
+           "train_production"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,15 @@ def production_features(df: pd.DataFrame, history: pd.DataFrame | None = None) -
     return df.join(account_features(history, df))
 
 
+def production_scores(model, encoder, df: pd.DataFrame, history: pd.DataFrame | None = None, *,
+                      account_features: bool = True) -> np.ndarray:
+    """The scoring path of a production model: account features (point in time), the encoder, the model."""
+    from shipml.modeling.mlp import predict_scores
+
+    rows = production_features(df, history) if account_features else df
+    return predict_scores(model, encoder.transform(rows))
+
+
 @dataclass
 class FittedModel:
     """A trained production model: the torch module, its encoder, its decision policy and how it was trained."""
@@ -84,10 +94,7 @@ class FittedModel:
     facts: dict
 
     def score(self, df: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
-        from shipml.modeling.mlp import predict_scores
-
-        rows = production_features(df, history) if self.spec.account_features else df
-        return predict_scores(self.model, self.encoder.transform(rows))
+        return production_scores(self.model, self.encoder, df, history, account_features=self.spec.account_features)
 
     def hold(self, df: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
         return self.policy.hold(self.score(df, history), df["amount"].to_numpy())

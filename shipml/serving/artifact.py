@@ -72,13 +72,9 @@ class Artifact:
         `history` (default: `df` itself), from each account's strictly
         earlier payments.
         """
-        from shipml.modeling.mlp import predict_scores
+        from shipml.modeling.production import production_scores
 
-        if self.account_features:
-            from shipml.modeling.production import production_features
-
-            df = production_features(df, history)
-        return predict_scores(self.model, self.encoder.transform(df))
+        return production_scores(self.model, self.encoder, df, history, account_features=self.account_features)
 
     def feature_store(self):
         """The account history the server looks features up in (`shipml.features.store.AccountHistory`), or None."""

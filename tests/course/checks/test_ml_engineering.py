@@ -168,8 +168,6 @@ def test_every_case_of_chapter_one_runs_quickly():
         assert run(exercise_id, answer, include_hidden=True).seconds < 5
 
 
-
-
 @pytest.mark.parametrize("exercise_id, answer", ANSWERS)
 def test_a_judge_gets_only_plain_data_and_passes_the_reference_on_it(exercise_id, answer):
     seen = checks.observe(exercise_id, answer, include_hidden=True)
