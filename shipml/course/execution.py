@@ -93,13 +93,16 @@ def _run(path: str, timeout_s: float, env: dict[str, str]) -> tuple[dict | None,
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
 
+    from shipml.course.kernel import ipc_kernels
+
     os.environ.update(env)  # the kernel inherits this (worker) process's environment
     notebook = read_notebook(path)
     started_at = time.time()
     start = time.perf_counter()
     try:
-        result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout_s, allow_errors=False,
-                                     meta_override=True, record_timing=True)
+        with ipc_kernels() as config:
+            result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout_s, allow_errors=False,
+                                         meta_override=True, record_timing=True, config=config)
         error = None if result.err is None else _describe(result.err)
     except Exception as exc:  # a dead kernel, a kernel that cannot start: said as a sentence, not raised
         error = _describe(exc)

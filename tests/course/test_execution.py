@@ -134,3 +134,19 @@ def test_is_a_notebook_without_a_log_or_without_checks_invalid():
 def test_does_the_command_say_what_is_wrong_with_its_arguments(tmp_path, capsys):
     assert main(["execute", "--root", str(tmp_path)]) == 2
     assert "_toc.yml does not exist" in capsys.readouterr().err
+
+
+def test_do_the_kernels_talk_over_unix_sockets_so_that_no_port_can_be_taken_from_them(tmp_path, capsys):
+    # Over TCP the client picks free ports and the kernel binds them later; a notebook that starts
+    # a server meanwhile can take one, and the kernel dies ("Kernel didn't respond in 60 seconds").
+    chapter = _notebook("Chapter", """
+        import os
+        from ipykernel.connect import get_connection_info
+        info = get_connection_info(unpack=True)
+        assert info["transport"] == "ipc", info["transport"]
+        assert os.path.isabs(info["ip"]) and not info["ip"].startswith(os.getcwd()), info["ip"]
+        """)
+    root = _course(tmp_path, chapter, SOLUTION_OK, EXERCISE_OK)
+    status, text = _execute(root, capsys)
+    assert status == 0, text
+    assert "running over TCP" not in text

@@ -129,6 +129,13 @@ def _read(path: str):
 
 def run(job: dict, send) -> dict:
     """Execute the job's notebook and grade it; return the result (see grade.py for its use)."""
+    from shipml.course.kernel import ipc_kernels
+
+    with ipc_kernels() as config:
+        return _run(job, send, config)
+
+
+def _run(job: dict, send, config) -> dict:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from nbformat.v4 import new_code_cell
 
@@ -140,6 +147,7 @@ def run(job: dict, send) -> dict:
         kernel_name="python3",
         record_timing=False,
         resources={"metadata": {"path": job["workdir"]}},
+        config=config,
     )
     client.max_output_bytes = int(job["max_output_bytes"])
     errors: list[dict] = []
