@@ -210,3 +210,11 @@ def test_does_every_chapter_have_the_contracts_front_matter(chapter):
         assert key in facts, f"chapters/{chapter}.md has no shipml.{key}"
     assert 3 <= len(facts["skills"]) <= 5
     assert facts["runtime_budget_s"] <= 60
+
+
+@pytest.mark.parametrize("chapter", [p.stem for p in notebooks.chapter_paths(ROOT)])
+def test_is_each_solution_titled_as_solutions_and_its_exercise_as_exercises(chapter):
+    # one search hit per page, and a solution page that does not call itself an exercise
+    solution = notebooks.title(ROOT / "solutions" / f"{chapter}.md")
+    assert solution.startswith("Solutions: "), f"solutions/{chapter}.md is titled {solution!r}"
+    assert notebooks.title(ROOT / "exercises" / f"{chapter}.md") == "Exercises: " + solution.removeprefix("Solutions: ")

@@ -27,6 +27,11 @@ What a solution notebook may mark, and what the exercise gets instead:
 - `<!-- BEGIN SOLUTION -->` ... `<!-- END SOLUTION -->` lines in a markdown
   cell, or a markdown cell tagged `solution`: the answer becomes
   `*Your answer here.*`.
+- the title: a solution's first heading `# Solutions: <title>` and the
+  paragraph under it (which introduces the worked solutions) become
+  `# Exercises: <title>` and the course's one paragraph on how to work an
+  exercise notebook (`EXERCISE_INTRO`, linking the chapter of the same stem).
+  The book shows each page under its own title, and search finds each once.
 
 Label targets `(name)=` and `:name:` options that survive into the exercise
 are renamed `exercise-name` (Sphinx labels are global and the book holds both
@@ -80,6 +85,14 @@ _WRITE_FMT = {
 
 STUB = "# YOUR CODE HERE"
 ANSWER_STUB = "*Your answer here.*"
+SOLUTIONS_TITLE = re.compile(r"^# Solutions: (?P<title>.+)$")
+EXERCISE_INTRO = """\
+These exercises go with the chapter {{doc}}`../chapters/{stem}`. Run the
+notebook from the top. Write your code where a cell says `# YOUR CODE HERE`;
+the **Check** box under it runs the checks on your code ("Check again" after a
+change) and **Hint** shows hints, one at a time. The notebook runs top to
+bottom before you have written anything: a cell that needs an earlier answer
+says so instead of failing."""
 _HEADER_START = "*This exercise notebook is generated from "
 
 _CODE_BEGIN = re.compile(r"^\s*#+\s*BEGIN SOLUTION\s*$")
@@ -439,6 +452,7 @@ def generate_exercise(text: str, source: str) -> str:
     cells = [c for c in (_exercise_cell(cell, lines, source) for cell, lines in pairs) if c is not None]
     if not generated:
         _rename_labels(cells)
+        _exercise_title(cells, Path(source).stem)
     import jupytext
 
     source_name = Path(source).as_posix()
@@ -448,6 +462,26 @@ def generate_exercise(text: str, source: str) -> str:
     ).cells[0]
     nb.cells = [header] + cells
     return jupytext.writes(nb, fmt=dict(_WRITE_FMT))
+
+
+def _exercise_title(cells, stem: str) -> None:
+    """`# Solutions: T` and the paragraph under it -> `# Exercises: T` and EXERCISE_INTRO, in place."""
+    first = next((c for c in cells if c.cell_type == "markdown"), None)
+    if first is None:
+        return
+    lines = first.source.split("\n")
+    heading = next((i for i, line in enumerate(lines) if line.strip()), None)
+    match = SOLUTIONS_TITLE.match(lines[heading]) if heading is not None else None
+    if match is None:
+        return
+    start = heading + 1
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    end = start
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    intro = EXERCISE_INTRO.format(stem=stem).split("\n")
+    first.source = "\n".join(lines[:heading] + [f"# Exercises: {match['title']}", ""] + intro + lines[end:])
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@
   widget view and a static HTML quiz (`shipml.course.quiz.render`); the book shows the
   static one, which grades in the reader's browser. Explorers and checks keep
   their widget view, rendered from the saved widget state.
+- The grader's cells (tagged `hidden-check` in a solution) are left out of the
+  page: they are for `shipml grade`, not for a reader, and their cases are
+  meant to stay unseen.
 - A box under each chapter's title (`chapters/*`): its objectives and estimated
   minutes (front matter `shipml:`), the seconds its execution took when the
   book was built (myst-nb's execution data, also shown on book/execution), a
@@ -74,6 +77,17 @@ class PreferStaticQuiz(SphinxPostTransform):
             if any(_is_static_quiz(child) for child in bundle.children):
                 for child in [c for c in bundle.children if c.get("mime_type") == WIDGET_VIEW]:
                     bundle.remove(child)
+
+
+class DropGraderCells(SphinxPostTransform):
+    """Leave the cells tagged `hidden-check` (myst-nb's class `tag_hidden-check`) out of the page."""
+
+    default_priority = 3
+
+    def run(self, **kwargs) -> None:
+        for cell in list(self.document.findall(nodes.container)):
+            if "tag_hidden-check" in cell.get("classes", []) and cell.parent is not None:
+                cell.parent.remove(cell)
 
 
 # --- a box of facts under each chapter's title ------------------------------------
@@ -292,6 +306,7 @@ def setup(app):
     app.connect("config-inited", _set_version)
     app.add_directive("shipml-execution-report", ExecutionReport)
     app.add_post_transform(PreferStaticQuiz)
+    app.add_post_transform(DropGraderCells)
     app.connect("doctree-read", _add_chapter_facts)
     # before sphinx-book-theme builds its download menu (priority 501)
     app.connect("html-page-context", _offer_notebook_download, priority=450)

@@ -59,9 +59,16 @@ def registry(monkeypatch):
 
 
 def test_is_there_a_golden_case_per_marker():
-    assert {"01-assignments", "01-function-body", "01-solution-tag", "01-hidden-check", "01-markdown-answer"} <= set(
-        GOLDEN
-    )
+    assert {"01-assignments", "01-function-body", "01-solution-tag", "01-hidden-check", "01-markdown-answer",
+            "01-title"} <= set(GOLDEN)
+
+
+def test_does_a_solutions_title_and_intro_become_the_exercises():
+    text = _generate("01-title")
+    assert "# Exercises: pricing mistakes" in text and "Solutions:" not in text
+    assert "introduces the solutions only" not in text
+    assert authoring.EXERCISE_INTRO.format(stem="01-title") in text
+    assert "Both pages keep this paragraph" in text
 
 
 @pytest.mark.parametrize("name", GOLDEN)

@@ -195,6 +195,18 @@ def test_does_no_page_or_stylesheet_point_at_the_network(built):
     assert offenders == [], "these load something from the network (a CDN script, MathJax, a web font)"
 
 
+def test_is_a_solution_page_titled_as_solutions_without_the_graders_cells(built):
+    solutions = [p for p in PAGES if p.startswith("solutions/")]
+    assert solutions, "_toc.yml lists no solution"
+    for page in solutions:
+        html = (built / page).read_text(encoding="utf-8")
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+        assert title.startswith("Solutions: "), f"{page} is titled {title!r}"
+        assert "tag_hidden-check" not in html, f"{page} shows the grader's hidden checks"
+        exercise = (built / page.replace("solutions/", "exercises/")).read_text(encoding="utf-8")
+        assert re.search(r"<title>Exercises: ", exercise), f"{page}'s exercise is not titled as exercises"
+
+
 def test_does_the_execution_status_page_list_every_notebook_with_its_run_time(built):
     page = "book/execution.html"
     assert page in PAGES, "book/execution (the execution status page) is missing from _toc.yml"

@@ -61,6 +61,15 @@ def test_does_a_quiz_output_lose_its_widget_view_and_an_explorer_keep_it():
     assert [c["mime_type"] for c in other_html.children] == [sphinxext.WIDGET_VIEW, "text/html"]
 
 
+def test_are_the_graders_hidden_check_cells_left_out_of_the_page():
+    grader = nodes.container(classes=["cell", "tag_hidden-check"])
+    worked = nodes.container(classes=["cell", "tag_hide-input"])
+    plain = nodes.container(classes=["cell"])
+    document = _document(grader, worked, plain)
+    sphinxext.DropGraderCells(document).run()
+    assert list(document.children) == [worked, plain]
+
+
 # --- the chapter's box of facts -------------------------------------------------------
 
 FACTS = {"objectives": ["Price a mistake", "Pick a threshold"], "minutes": 45}
