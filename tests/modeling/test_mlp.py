@@ -34,9 +34,11 @@ def test_scores_are_the_one_sigmoid_of_the_logits():
     torch.manual_seed(0)
     model = FraudMLP(6, width=8).eval()
     X = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
-    scores = predict_scores(model, X, batch_size=16)  # in several batches
+    scores = predict_scores(model, X, batch_size=len(X))
     assert scores.dtype == np.float64
     np.testing.assert_array_equal(scores, probabilities(model(torch.from_numpy(X)).detach()))
+    # in several batches: the same to float32's precision (on some CPUs a matrix product rounds by batch size)
+    np.testing.assert_allclose(predict_scores(model, X, batch_size=16), scores, rtol=1e-5, atol=0)
     assert predict_scores(model, X[:0]).shape == (0,)
 
 

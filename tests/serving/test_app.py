@@ -107,7 +107,7 @@ def test_does_the_production_server_score_and_decide_as_offline_point_in_time(mo
         one = client.post("/predict", json=to_requests(rows.head(1))[0]).json()
     np.testing.assert_array_equal(np.asarray(answer["scores"]), artifact.score(rows, window))
     np.testing.assert_array_equal(np.asarray(answer["held"]), artifact.hold(rows, window))
-    assert answer["model_version"] == one["model_version"] == "v1" and one["score"] == answer["scores"][0]
+    assert answer["model_version"] == one["model_version"] == "v1" and one["score"] == pytest.approx(answer["scores"][0], rel=1e-5)  # float32: rounding can depend on the batch size
     assert one["held"] is bool(artifact.hold(rows.head(1), window)[0])
 
 
