@@ -86,6 +86,7 @@ timed = @echo '$(strip $(2))'; start=$$(date +%s.%N); $(2) || exit 1; $(BIN)/pyt
 
 # on both cores, then the tests that time code, alone (a second worker would be their noisy neighbour)
 test-unit: setup sandbox
+	$(BIN)/ruff check --no-cache shipml tests
 	$(BIN)/python -m pytest tests -q -n 2 -m "not browser and not book and not timing"
 	$(BIN)/python -m pytest tests -q -m "timing"
 

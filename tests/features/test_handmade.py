@@ -40,7 +40,7 @@ def test_do_features_use_only_the_past(df):
 def test_are_features_numbers_without_gaps(df):
     X = handmade_features(df)
     assert len(X) == len(df) and X.notna().all().all()
-    assert all(dtype == float for dtype in X.dtypes)
+    assert all(dtype == float for dtype in X.dtypes)  # noqa: E721 (a NumPy dtype equals its Python type)
 
 
 def test_does_the_rule_flag_large_amounts_and_night_online_abroad(df):

@@ -3,7 +3,6 @@
 import datetime as dt
 import time
 
-import numpy as np
 import pandas as pd
 import pytest
 

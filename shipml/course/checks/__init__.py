@@ -639,7 +639,7 @@ def plain(value, _depth: int = 0):
 
         if isinstance(value, pd.DataFrame):
             table = pd.DataFrame(value, copy=True)  # a subclass becomes a plain DataFrame
-            for column in table.columns[table.dtypes == object]:  # cells of any object: plain them too
+            for column in table.columns[table.dtypes == object]:  # noqa: E721 (elementwise) cells of any object: plain them too
                 table[column] = [plain(v, _depth + 1) for v in table[column]]
             return table
         if isinstance(value, (pd.Series, pd.Index)):

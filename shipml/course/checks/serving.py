@@ -418,7 +418,6 @@ def _onnx_bytes(model, half: bool = False) -> bytes:
 
     `half`: the weights rounded to float16 and back, the mistake of an exporter that halves the file.
     """
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     linears = [layer for layer in model.net if layer.__class__.__name__ == "Linear"]

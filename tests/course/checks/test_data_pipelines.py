@@ -2,7 +2,6 @@
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pytest
 
 from shipml.course import checks
