@@ -106,3 +106,62 @@ def test_an_interval_says_which_side_of_a_value_it_lies():
 def test_bad_input_gets_a_sentence(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+# --- the vectorised forms (chapter 6) ---------------------------------------------------------------------------
+
+from scipy import stats  # noqa: E402
+
+from shipml.evaluation.bootstrap import (  # noqa: E402
+    paired_bootstrap,
+    percentile_interval,
+    ratio_over_days,
+    resample_weights,
+    weighted_pr_auc,
+)
+from shipml.evaluation.metrics import pr_auc  # noqa: E402
+
+
+def test_percentile_interval_is_scipys_with_the_same_generator():
+    x = np.random.default_rng(3).exponential(size=200)
+    ours = percentile_interval(x, np.mean, n_boot=500, seed=5)
+    theirs = stats.bootstrap((x,), np.mean, n_resamples=500, method="percentile",
+                             rng=np.random.default_rng(5)).confidence_interval
+    assert (ours.low, ours.high) == pytest.approx((theirs.low, theirs.high))
+
+
+def test_percentile_interval_edge_cases():
+    constant = percentile_interval([4.0] * 5)
+    assert (constant.low, constant.high) == (4.0, 4.0)
+    two = percentile_interval([0.0, 1.0])
+    assert (two.low, two.high) == (0.0, 1.0)
+    with pytest.raises(ValueError, match="axis"):
+        percentile_interval([1.0, 2.0], lambda values: 0.0)
+
+
+def test_weighted_pr_auc_is_pr_auc_with_rows_repeated():
+    rng = np.random.default_rng(1)
+    y = (rng.random(400) < 0.1).astype(int)
+    s = np.round(rng.random(400) * 0.6 + 0.3 * y, 2)  # ties included
+    assert weighted_pr_auc(y, s) == pytest.approx(pr_auc(y, s))
+    for row in resample_weights(400, n_boot=3, seed=2):
+        assert weighted_pr_auc(y, s, row) == pytest.approx(pr_auc(np.repeat(y, row), np.repeat(s, row)))
+
+
+def test_resample_weights_draw_whole_days():
+    days = np.repeat(np.arange(5), 3)
+    weights = resample_weights(15, groups=days, n_boot=50, seed=0)
+    assert (weights.sum(axis=1) == 15).all()
+    assert (weights.reshape(50, 5, 3) == weights.reshape(50, 5, 3)[:, :, :1]).all()  # a day's rows move together
+
+
+def test_ratio_over_days_and_the_paired_bootstrap():
+    share = ratio_over_days([1, 2, 3, 0], [2, 4, 4, 1], n_boot=200)
+    assert share.estimate == pytest.approx(6 / 11) and share.low <= share.estimate <= share.high
+    rng = np.random.default_rng(0)
+    y = (rng.random(600) < 0.1).astype(int)
+    a = rng.random(600) + y
+    same = paired_bootstrap(y, a, a, n_boot=200)
+    assert same.estimate == 0 and same.low == 0 and same.high == 0
+    better = paired_bootstrap(y, a, rng.random(600), groups=np.repeat(np.arange(20), 30), n_boot=200)
+    assert better.above(0)
