@@ -358,3 +358,35 @@ def test_does_a_chapter_read_well_at_desktop_and_phone_width(browser, site):
             browser.save_screenshot(str(ARTIFACTS / f"{Path(CHAPTER).stem}-{name}.png"))
     finally:
         browser.set_window_size(*DESKTOP)
+
+
+def _visible(driver, css):
+    return [e for e in driver.find_elements("css selector", css) if e.is_displayed()]
+
+
+def test_do_the_visible_sidebar_buttons_open_the_chapter_list_on_a_phone_and_fold_it_on_a_desktop(browser, site):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    is_open = "return document.getElementById(arguments[0]).open"
+    try:
+        browser.set_window_size(*PHONE)
+        for button, dialog in ((".primary-toggle", "pst-primary-sidebar-modal"),
+                               (".secondary-toggle", "pst-secondary-sidebar-modal")):
+            _open(browser, f"{site}/{CHAPTER}")
+            shown = _visible(browser, button)
+            assert shown, f"no {button} button is visible on a phone"
+            assert not browser.execute_script(is_open, dialog)
+            shown[0].click()
+            assert browser.execute_script(is_open, dialog), f"the visible {button} button did not open {dialog}"
+            if button == ".primary-toggle":  # the chapter list is there, and can be followed
+                links = [a for a in browser.find_elements("css selector", f"#{dialog} a.reference") if a.is_displayed()]
+                assert len(links) >= len(PAGES) // 2, "the opened sidebar does not list the chapters"
+        browser.set_window_size(*DESKTOP)
+        _open(browser, f"{site}/{CHAPTER}")
+        sidebar = "return getComputedStyle(document.getElementById('pst-primary-sidebar')).visibility"
+        assert browser.execute_script(sidebar) == "visible"
+        _visible(browser, ".primary-toggle")[0].click()
+        WebDriverWait(browser, 5).until(lambda d: d.execute_script(sidebar) == "hidden")
+        assert _errors(browser) == []
+    finally:
+        browser.set_window_size(*DESKTOP)
