@@ -16,7 +16,8 @@ What a solution notebook may mark, and what the exercise gets instead:
 
 - `# BEGIN SOLUTION` ... `# END SOLUTION`, each alone on a comment line of a
   code cell: the region becomes a stub that runs, at the BEGIN line's indent.
-  Simple assignments become `name = None  # YOUR CODE HERE`; a `def`/`class`
+  Simple assignments become `name = None  # YOUR CODE HERE` (an annotated one
+  keeps its annotation, `name: float = None`, which a class field needs); a `def`/`class`
   keeps its signature and docstring over a body of `...`; imports are kept
   (they name a tool, not the answer, and later cells may need them);
   anything else becomes `# YOUR CODE HERE` then `...`. A function whose body
@@ -250,7 +251,11 @@ def _stub(code: str) -> list[str]:
         out += _gap(previous, node, lines)
         previous = node
         names = _assigned_names(node)
-        if names is not None:
+        if isinstance(node, ast.AnnAssign) and names is not None:
+            # the annotation stays: a field of a class (a pydantic model, a dataclass) needs one to exist
+            out += [f"{names[0]}: {ast.unparse(node.annotation)} = None  {STUB}"]
+            stubbed = True
+        elif names is not None:
             out += [f"{name} = None  {STUB}" for name in names]
             stubbed = True
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -133,6 +133,23 @@ def test_does_a_stubbed_function_return_none_and_stubbed_names_exist():
     assert namespace["one_liner"](3) is None
 
 
+def test_do_a_models_stubbed_fields_keep_their_annotations_so_the_class_still_builds():
+    from pydantic import BaseModel, Field
+
+    from shipml.course.authoring import _stub
+
+    code = ("model_config = {'strict': True}\n\nlr: float = Field(0.03, gt=0)\nepochs: int = 12\n"
+            "a, b = 1, 2")
+    stub = "\n".join(_stub(code))
+    assert stub == ("model_config = None  # YOUR CODE HERE\n\nlr: float = None  # YOUR CODE HERE\n"
+                    "epochs: int = None  # YOUR CODE HERE\na = None  # YOUR CODE HERE\nb = None  # YOUR CODE HERE")
+    body = "\n".join("    " + line for line in stub.splitlines())
+    namespace = {"BaseModel": BaseModel, "Field": Field}
+    fields = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(("a ", "b ")))
+    exec(f"class RunConfig(BaseModel):\n{fields}\n", namespace)  # a bare `lr = None` would not build
+    assert namespace["RunConfig"]().lr is None
+
+
 def test_does_the_solution_tag_leave_the_cells_other_tags():
     nb = jupytext.reads(_generate("01-solution-tag"), fmt="md:myst")
     tags = [cell.metadata.get("tags") for cell in nb.cells if cell.cell_type == "code"]
