@@ -32,10 +32,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from shipml.course.static import BOOK_BUILD_ENV
+
 CACHE_DIR = Path("_build") / ".jupyter_cache"   # the book's cache (Jupyter Book's default place)
 CHECK_LOG_DIR = Path("_build") / "checks"
 REPORT = Path("_build") / "execution.json"
 TIMEOUT_S = 60  # per cell, as the book's `execute.timeout`
+FIGURES_HOOK = "from shipml.course.figures import describe_figures; describe_figures()"
+
 
 
 @dataclass
@@ -96,13 +100,16 @@ def _run(path: str, timeout_s: float, env: dict[str, str]) -> tuple[dict | None,
     from shipml.course.kernel import ipc_kernels
 
     os.environ.update(env)  # the kernel inherits this (worker) process's environment
+    # the book's kernels describe each figure they show, for its alt text (shipml.course.figures)
+    describe = [f"--IPKernelApp.exec_lines={FIGURES_HOOK}"] if env.get(BOOK_BUILD_ENV) else []
     notebook = read_notebook(path)
     started_at = time.time()
     start = time.perf_counter()
     try:
         with ipc_kernels() as config:
             result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout_s, allow_errors=False,
-                                         meta_override=True, record_timing=True, config=config)
+                                         meta_override=True, record_timing=True, config=config,
+                                         extra_arguments=describe)
         error = None if result.err is None else _describe(result.err)
     except Exception as exc:  # a dead kernel, a kernel that cannot start: said as a sentence, not raised
         error = _describe(exc)
@@ -195,7 +202,8 @@ def execute_course(root=".", paths=None, *, jobs: int = 2, timeout_s: float = TI
         log = check_log(root, path)
         log.unlink(missing_ok=True)
         log.touch()  # exists once the notebook ran with logging on, even if it calls no check
-        return pool.submit(_run, str(path), timeout_s, {"SHIPML_CHECK_LOG": str(log)})
+        # the book's pages: explorers also draw the states of their static rendering (shipml.course.static)
+        return pool.submit(_run, str(path), timeout_s, {"SHIPML_CHECK_LOG": str(log), BOOK_BUILD_ENV: "1"})
 
     def collect(path, future, bar):
         notebook, seconds, error, (kernel_s, first_s) = future.result()

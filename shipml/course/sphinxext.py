@@ -4,10 +4,20 @@
     sphinx:
       extra_extensions: [shipml.course.sphinxext]
 
-- Quizzes without a kernel: a `shipml.course.widgets.Quiz` output carries both the
+- Widgets without a kernel: a `shipml.course.widgets.Quiz` output carries both the
   widget view and a static HTML quiz (`shipml.course.quiz.render`); the book shows the
-  static one, which grades in the reader's browser. Explorers and checks keep
-  their widget view, rendered from the saved widget state.
+  static one, which grades in the reader's browser. Explorers, checks and score
+  sheets carry a static rendering too (`shipml.course.static`): an explorer's
+  precomputed states switched in the page, or its plot shown still; a check's
+  verdict with its hints folded; a score sheet as a table. No control in the
+  book looks live and does nothing.
+- A figure's image has its description as alt text: its titles, axis labels
+  and legend entries, which the book's kernels put in its text/plain
+  (`shipml.course.figures`), not the image's file name.
+- A tqdm progress bar (a widget in a notebook's output) is shown as its last
+  state in plain HTML, a `<progress>` between its two labels.
+- The widget manager (require.js and ipywidgets' embed script, 3.6 MB) is
+  loaded only by a page that still shows a widget view.
 - The grader's cells (tagged `hidden-check` in a solution) are left out of the
   page: they are for `shipml grade`, not for a reader, and their cases are
   meant to stay unseen.
@@ -37,7 +47,10 @@
 
 from __future__ import annotations
 
+import html
+import json
 import posixpath
+import re
 import shutil
 from pathlib import Path
 
@@ -47,9 +60,11 @@ from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-# Only these two: the build loads neither ipywidgets nor the checks registry.
+# Only these: the build loads neither ipywidgets nor the checks registry.
 from shipml.course import notebooks
 from shipml.course.quiz import MARKER
+from shipml.course.figures import PREFIX as FIGURE_PREFIX
+from shipml.course.static import MARKERS
 
 logger = logging.getLogger(__name__)
 
@@ -57,16 +72,18 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CHAPTERS, EXERCISES = "chapters/", "exercises/"
 
 
-# --- quizzes: the static rendering wins ----------------------------------------
+# --- widgets: the static rendering wins ----------------------------------------
+
+STATIC_MARKERS = (MARKER, *MARKERS)
 
 
-def _is_static_quiz(node) -> bool:
+def _is_static_rendering(node) -> bool:
     return node.get("mime_type") == "text/html" and any(
-        f'class="{MARKER}"' in raw.astext() for raw in node.findall(nodes.raw))
+        f'class="{marker}"' in raw.astext() for raw in node.findall(nodes.raw) for marker in STATIC_MARKERS)
 
 
-class PreferStaticQuiz(SphinxPostTransform):
-    """In a quiz's output, drop the widget view so that myst-nb picks the static HTML quiz."""
+class PreferStaticRendering(SphinxPostTransform):
+    """In a widget's output that has a static rendering, drop the widget view so that myst-nb picks the HTML."""
 
     default_priority = 3  # before myst-nb's SelectMimeType (4) picks one mime type per bundle
 
@@ -74,9 +91,28 @@ class PreferStaticQuiz(SphinxPostTransform):
         for bundle in list(self.document.findall(nodes.container)):
             if bundle.get("nb_element") != "mime_bundle":
                 continue
-            if any(_is_static_quiz(child) for child in bundle.children):
+            if any(_is_static_rendering(child) for child in bundle.children):
                 for child in [c for c in bundle.children if c.get("mime_type") == WIDGET_VIEW]:
                     bundle.remove(child)
+
+
+class FigureAltText(SphinxPostTransform):
+    """A figure's description (its text/plain, `shipml.course.figures`) becomes its image's alt text."""
+
+    default_priority = 3  # while the bundle still holds both the image and its text
+
+    def run(self, **kwargs) -> None:
+        for bundle in list(self.document.findall(nodes.container)):
+            if bundle.get("nb_element") != "mime_bundle":
+                continue
+            texts = [c.astext() for c in bundle.children if c.get("mime_type") == "text/plain"]
+            described = [t.strip() for t in texts if t.strip().startswith(FIGURE_PREFIX)]
+            if not described:
+                continue
+            for child in bundle.children:
+                if str(child.get("mime_type", "")).startswith("image/"):
+                    for image in child.findall(nodes.image):
+                        image["alt"] = described[0]
 
 
 class DropGraderCells(SphinxPostTransform):
@@ -195,6 +231,66 @@ def _refuse_remote_assets(app, pagename, templatename, context, doctree) -> None
         assets[:] = [a for a in assets if a not in remote]
 
 
+# --- the widget manager only where a widget view is left --------------------------
+
+WIDGET_SCRIPTS = ("require.js", "require-config.js", "html-manager/embed-amd.js")
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+TQDM_CHILDREN = ["HTMLModel", "FloatProgressModel", "HTMLModel"]  # tqdm.notebook's bar: label, bar, counts
+_VIEW = re.compile(r'<script type="application/vnd\.jupyter\.widget-view\+json">(.*?)</script>', re.S)
+
+
+def progress_html(state: dict, model_id: str) -> str | None:
+    """The tqdm bar whose widget is `model_id`, as its last state in HTML; None when it is no tqdm bar."""
+    models = state.get("state", {})
+    box = models.get(model_id, {})
+    if box.get("model_name") != "HBoxModel":
+        return None
+    children = [models.get(str(ref).removeprefix("IPY_MODEL_"), {}) for ref in box.get("state", {}).get("children", [])]
+    if [c.get("model_name") for c in children] != TQDM_CHILDREN:
+        return None
+    left, bar, right = (c.get("state", {}) for c in children)
+    value, top = float(bar.get("value") or 0), float(bar.get("max") or 1)
+    label = html.escape(re.sub(r"<[^>]+>", "", str(left.get("value", ""))).strip() or "progress", quote=True)
+    return (f'<div class="shipml-progress">{left.get("value", "")} '
+            f'<progress value="{value:g}" max="{top:g}" aria-label="{label}"></progress> {right.get("value", "")}</div>')
+
+
+def _static_progress_bars(app, pagename, templatename, context, doctree) -> None:
+    scripts, body = context.get("script_files") or [], context.get("body") or ""
+    states = [(getattr(s, "attributes", {}) or {}).get("body") for s in scripts
+              if (getattr(s, "attributes", {}) or {}).get("type") == WIDGET_STATE]
+    if not states or WIDGET_VIEW not in body:
+        return
+    try:
+        state = json.loads(states[0])
+    except ValueError:
+        return
+
+    def replace(match):
+        try:
+            model_id = json.loads(match.group(1))["model_id"]
+        except (ValueError, KeyError, TypeError):
+            return match.group(0)
+        return progress_html(state, model_id) or match.group(0)
+
+    context["body"] = _VIEW.sub(replace, body)
+
+
+def _drop_unused_widget_manager(app, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files")
+    if not scripts or WIDGET_VIEW in (context.get("body") or ""):
+        return
+
+    def is_widget_script(script) -> bool:
+        attributes = getattr(script, "attributes", {}) or {}
+        name = (getattr(script, "filename", None) or "").removeprefix("_static/")  # Sphinx adds the prefix
+        return name in WIDGET_SCRIPTS or attributes.get("type") == WIDGET_STATE
+
+    scripts[:] = [s for s in scripts if not is_widget_script(s)]
+
+
 # --- scripts added twice ----------------------------------------------------------
 
 
@@ -305,11 +401,14 @@ def _set_version(app, config) -> None:
 def setup(app):
     app.connect("config-inited", _set_version)
     app.add_directive("shipml-execution-report", ExecutionReport)
-    app.add_post_transform(PreferStaticQuiz)
+    app.add_post_transform(PreferStaticRendering)
     app.add_post_transform(DropGraderCells)
+    app.add_post_transform(FigureAltText)
     app.connect("doctree-read", _add_chapter_facts)
     # before sphinx-book-theme builds its download menu (priority 501)
     app.connect("html-page-context", _offer_notebook_download, priority=450)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("html-page-context", _static_progress_bars, priority=905)
+    app.connect("html-page-context", _drop_unused_widget_manager, priority=910)
     app.connect("html-page-context", _refuse_remote_assets, priority=950)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

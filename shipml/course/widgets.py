@@ -49,12 +49,16 @@ import base64
 import html
 import inspect
 import io
+import itertools
+import os
+import re
 import sys
+import time
 import warnings
 
 import ipywidgets as widgets
 
-from shipml.course import checks, quiz
+from shipml.course import checks, quiz, static
 from shipml.course.quiz import Feedback, QuizSpec, markdown_html
 from shipml.governance import ml_test_score
 
@@ -183,6 +187,14 @@ class Check(widgets.VBox):
         self.add_class("shipml-check")
         self.check()
 
+    def _repr_mimebundle_(self, **kwargs):
+        # the widget view for Jupyter, and for the static book the verdict with the hints folded, no dead button
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is not None:
+            hints = [markdown_html(h) for h in self._hints]
+            data["text/html"] = static.check_html(self.title_html.value, self.results_html.value, hints)
+        return data
+
     def _current_target(self):
         """The target; for a notebook function, whatever its name is bound to now."""
         target = self.target
@@ -250,6 +262,12 @@ def _control(name: str, abbrev):
     return control
 
 
+def _png_base64(fig, dpi: int) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"optimize": True})
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 def _png_output(fig) -> dict:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
@@ -261,14 +279,61 @@ def _png_output(fig) -> dict:
     }
 
 
+def _plain(markdown: str | None) -> str:
+    """A caption's Markdown as plain text, for an alt text."""
+    return re.sub(r"[`*]", "", markdown or "").strip()
+
+
+def _readout(control, value) -> str:
+    fmt = getattr(control, "readout_format", None)
+    try:
+        return format(value, fmt) if fmt and not isinstance(value, bool) else str(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _static_grid(name: str, control, points: int) -> dict | None:
+    """The positions a static page offers for one control, or None for a control it cannot offer."""
+    import numpy as np
+
+    label = getattr(control, "description", None) or name
+    if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
+        return {"label": label, "kind": "checkbox", "values": [False, True], "labels": ["off", "on"],
+                "current": int(bool(control.value))}
+    if hasattr(control, "_options_values"):  # Dropdown, SelectionSlider, RadioButtons, ToggleButtons
+        values, labels = list(control._options_values), [str(v) for v in control._options_labels]
+        kind = "range" if isinstance(control, widgets.SelectionSlider) else "select"
+        return {"label": label, "kind": kind, "values": values, "labels": labels, "current": values.index(control.value)}
+    if isinstance(control, widgets.FloatLogSlider):
+        values = list(control.base ** np.linspace(control.min, control.max, points))
+    elif isinstance(control, widgets.IntSlider):
+        values = sorted({int(round(v)) for v in np.linspace(control.min, control.max, points)})
+    elif isinstance(control, widgets.FloatSlider):
+        values = [float(v) for v in np.linspace(control.min, control.max, points)]
+    else:
+        return None
+    nearest = int(np.argmin([abs(v - control.value) for v in values]))
+    values[nearest] = control.value  # the state the page opens on is the notebook's own
+    return {"label": label, "kind": "range", "values": values, "labels": [_readout(control, v) for v in values],
+            "current": nearest}
+
+
 class Explorer(widgets.VBox):
     """Controls over a cheap computation, with a plot drawn by `plot_fn(ax, **values)`.
 
     plot_fn may return a short Markdown caption; it may resize the figure with
     `ax.figure.set_size_inches(w, h)` (the default is `Explorer.figsize`).
+
+    In the built book (`shipml execute` sets `static.BOOK_BUILD_ENV`), its display also carries a static
+    explorer: the plot drawn for a grid of the controls' values (at most `static_states` states, drawn within
+    `static_seconds`), switched in the page by a little JavaScript; an explorer with more states than that is
+    shown still, with a note that it moves in Jupyter (`shipml.course.static`).
     """
 
     figsize = (6.4, 3.6)
+    static_states = 30      # at most this many precomputed states in a page
+    static_seconds = 2.5    # and at most about this long to draw them, judged from the first drawing
+    static_dpi = 80
 
     def __init__(self, plot_fn, **controls):
         if not callable(plot_fn):
@@ -287,7 +352,9 @@ class Explorer(widgets.VBox):
         shown = [c for c in self.controls.values() if isinstance(c, widgets.Widget)]
         self.children = [widgets.VBox(shown), self.output, self.caption]
         self.add_class("shipml-explorer")
+        started = time.perf_counter()
         self._render(raise_errors=True)
+        self._render_seconds = time.perf_counter() - started
 
     @property
     def values(self) -> dict:
@@ -312,6 +379,70 @@ class Explorer(widgets.VBox):
     def _on_change(self, change):
         if not self._holding:
             self._render()
+
+    def _draw(self, values: dict) -> tuple[str, str | None, int]:
+        """(PNG as base64, caption Markdown, width in pixels) of the plot for `values`, at the static resolution."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=self.figsize, layout="constrained")
+        text = self.plot_fn(fig.subplots(), **values)
+        width = int(round(fig.get_size_inches()[0] * 100))
+        return _png_base64(fig, self.static_dpi), None if text is None else str(text), width
+
+    def _alt(self, shown: dict, text: str | None) -> str:
+        settings = ", ".join(f"{label} = {value}" for label, value in shown.items())
+        return f"Plot for {settings}" + (f": {_plain(text)}" if text else "")
+
+    def static_grid(self) -> list[dict] | None:
+        """The controls' positions a static page offers (each {label, kind, values, labels, current}), or None
+        when the explorer is to be shown still (a control it cannot offer, too many states, too slow to draw)."""
+        shown = {n: c for n, c in self.controls.items() if not isinstance(c, widgets.fixed)}
+        seconds = getattr(self, "_render_seconds", 0.0)
+        for points in (9, 7, 5, 4, 3):  # the finest grid that fits both limits
+            grid = [_static_grid(n, c, points) for n, c in shown.items()]
+            if any(g is None for g in grid):
+                return None
+            states = 1
+            for g in grid:
+                states *= len(g["values"])
+            if states <= self.static_states and states * seconds <= self.static_seconds:
+                return [{**g, "name": n} for n, g in zip(shown, grid)]
+        return None
+
+    def static_html(self) -> str:
+        """The explorer for a page without a kernel: states to switch in the book, else the plot shown still."""
+        labels = {c.description or n: _readout(c, c.value) for n, c in self.controls.items()
+                  if not isinstance(c, widgets.fixed)}
+        grid = self.static_grid() if os.environ.get(static.BOOK_BUILD_ENV) else None
+        if grid is not None:
+            fixed = {n: c.value for n, c in self.controls.items() if isinstance(c, widgets.fixed)}
+            states, width = {}, None
+            try:
+                for positions in itertools.product(*(range(len(g["values"])) for g in grid)):
+                    values = {g["name"]: g["values"][i] for g, i in zip(grid, positions)}
+                    png, text, width = self._draw({**fixed, **values})
+                    shown = {g["label"]: g["labels"][i] for g, i in zip(grid, positions)}
+                    caption = markdown_html(text) if text else ""
+                    states[",".join(map(str, positions))] = (png, caption, self._alt(shown, text))
+            except Exception as error:  # a state that cannot be drawn: the page shows the explorer still
+                warnings.warn(f"Explorer: a static state could not be drawn ({type(error).__name__}: {error}); "
+                              "the page shows the plot still", stacklevel=2)
+            else:
+                current = ",".join(str(g["current"]) for g in grid)
+                return static.explorer_html(grid, states, current, width)
+        png = None
+        if self.output.outputs:
+            png = self.output.outputs[0]["data"]["image/png"]
+        caption = markdown_html(self.error or self.text or "")
+        note = "The plot as the notebook drew it; open the notebook in Jupyter to move the controls."
+        return static.still_html(png, caption, self._alt(labels, self.text), note)
+
+    def _repr_mimebundle_(self, **kwargs):
+        # the widget view for Jupyter, and for a page without a kernel the static explorer (the book shows it)
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is not None:
+            data["text/html"] = self.static_html()
+        return data
 
     def _render(self, raise_errors: bool = False) -> None:
         from matplotlib.figure import Figure
@@ -367,6 +498,15 @@ class ScoreSheet(widgets.VBox):
         self.children = [*rows, self.result_html]
         self.add_class("shipml-score-sheet")
         self.update()
+
+    def _repr_mimebundle_(self, **kwargs):
+        # the widget view for Jupyter, and for the static book the marks and scores as a table, no dead box
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is not None:
+            marks = self.marks
+            rows = [(t, name, marks.get(t, 0)) for t, name in ml_test_score.TESTS.items()]
+            data["text/html"] = static.score_sheet_html(rows, self.result_html.value)
+        return data
 
     @property
     def marks(self) -> dict:

@@ -146,7 +146,40 @@ return {status: nav.responseStatus, bytes: nav.encodedBodySize,
 """
 
 
+# Chrome's cumulative layout shift so far (what a reader sees as the page jumping), from the buffered entries
+_LAYOUT_SHIFT = """
+let total = 0;
+new PerformanceObserver(() => {}).observe({type: "layout-shift", buffered: true});
+for (const e of performance.getEntriesByType("layout-shift")) { if (!e.hadRecentInput) total += e.value; }
+return total;
+"""
+JS_BUDGET_BYTES = 2_000_000  # the JavaScript a page loads, its own and the shared, decoded
+_SCRIPT_SRC = re.compile(r"""<script\b[^>]*\bsrc=["']([^"'?#]+)""", re.I)
+_INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:json|vnd))[^>]*>(.*?)</script>",
+                            re.I | re.S)
+
+
+def javascript_bytes(built: Path, page: str) -> int:
+    """The JavaScript a built page loads: its script files (as served, decoded) and its inline scripts."""
+    text = _built(page)
+    files = {(built / page).parent.joinpath(src).resolve() for src in _SCRIPT_SRC.findall(text)}
+    return sum(f.stat().st_size for f in files if f.is_file()) + sum(len(s.encode()) for s in _INLINE_SCRIPT.findall(text))
+
+
 # --- every page -------------------------------------------------------------------
+
+
+def test_does_every_page_load_at_most_2_mb_of_javascript(built):
+    measured = {page: javascript_bytes(built, page) for page in PAGES}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "javascript-bytes.json").write_text(json.dumps(
+        {"budget_bytes": JS_BUDGET_BYTES, "largest": max(measured.items(), key=lambda kv: kv[1]), "pages": measured},
+        indent=2) + "\n", encoding="utf-8")
+    heavy = {page: size for page, size in measured.items() if size > JS_BUDGET_BYTES}
+    assert heavy == {}, f"these pages load more than {JS_BUDGET_BYTES:,} bytes of JavaScript"
+    assert not [p for p in PAGES if p not in WITH_WIDGETS and "embed-amd.js" in _built(p)], \
+        "a page without a widget view loads the widget manager"
+
 
 
 def test_does_the_toc_name_pages_that_were_built(built):
@@ -163,12 +196,14 @@ def test_does_the_page_load_offline_fast_and_without_console_errors(browser, sit
     assert browser.find_elements("css selector", "main h1"), f"{page} has no title"
     if page in WITH_WIDGETS:  # network blocked, and yet the widgets render from their saved state
         assert _wait_for(browser, ".jupyter-widgets"), f"{page}: no widgets rendered"
-        if "shipml-explorer" in _built(page):  # its saved output holds a real figure, not an empty box
-            assert _wait_for(browser, ".shipml-explorer img"), f"{page}: an explorer is empty"
+    if "shipml-explorer-st" in _built(page):  # its static rendering holds a real figure, not an empty box
+        assert _wait_for(browser, ".shipml-explorer-static img, .shipml-explorer-still img"), f"{page}: empty explorer"
     following = PAGES[PAGES.index(page) + 1:PAGES.index(page) + 2]
     next_links = [a.get_attribute("href") for a in browser.find_elements("css selector", "a.right-next")]
     assert next_links == [f"{site}/{p}" for p in following], f"{page}: the next link does not follow _toc.yml"
     assert _errors(browser) == [], f"console errors on {page}"
+    shift = browser.execute_script(_LAYOUT_SHIFT)
+    assert shift < 0.1, f"{page}: the page jumps while it loads (cumulative layout shift {shift:.2f})"
     facts = browser.execute_script(_LOAD_FACTS)  # after the widgets have rendered
     foreign = [name for name, _ in facts["resources"] if not name.startswith(site)]
     assert foreign == [], f"{page} requested from outside the machine"
@@ -251,7 +286,7 @@ def _wrong(spec):
 def _quiz_pages() -> list[str]:
     """The fewest pages, in toc order, that hold a static quiz of every kind in the book."""
     pages, kinds = [], set()
-    for page in WITH_WIDGETS:
+    for page in PAGES:  # a quiz is static HTML: its page need not show any widget
         found = {json.loads(m)["kind"] for m in re.findall(
             r'class="shipml-quiz-static".*?<script type="application/json">(.*?)</script>', _built(page), re.S)}
         if found - kinds:
@@ -346,7 +381,7 @@ def test_does_a_chapter_read_well_at_desktop_and_phone_width(browser, site):
         for name, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
             browser.set_window_size(width, height)
             _open(browser, f"{site}/{CHAPTER}")
-            _wait_for(browser, ".jupyter-widgets img, .widget-output img")
+            _wait_for(browser, ".shipml-explorer-static img, .jupyter-widgets img, .widget-output img, main img")
             overflow = browser.execute_script(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 1, f"at {width} px the page scrolls sideways by {overflow} px"
@@ -390,3 +425,100 @@ def test_do_the_visible_sidebar_buttons_open_the_chapter_list_on_a_phone_and_fol
         assert _errors(browser) == []
     finally:
         browser.set_window_size(*DESKTOP)
+
+
+# --- explorers, checks and score sheets without a kernel -------------------------------
+
+STATIC_EXPLORER_PAGES = [p for p in PAGES if "shipml-explorer-static" in _built(p)]
+STATIC_CHECK_PAGES = [p for p in PAGES if "shipml-check-static" in _built(p)]
+
+
+def test_does_moving_a_static_explorers_slider_change_its_plot_and_caption(browser, site):
+    from selenium.webdriver.common.keys import Keys
+
+    assert STATIC_EXPLORER_PAGES, "no page has an explorer that moves without a kernel"
+    page = STATIC_EXPLORER_PAGES[0]
+    _open(browser, f"{site}/{page}")
+    explorer = _wait_for(browser, ".shipml-explorer-static")[0]
+    ranges = explorer.find_elements("css selector", "input[type=range]")
+    assert ranges, f"{page}: the first explorer has no slider"
+    slider = ranges[0]
+    readout = explorer.find_element("css selector", f'output[for="{slider.get_attribute("id")}"]')
+    image, caption = explorer.find_element("css selector", "img"), explorer.find_element(
+        "css selector", ".shipml-explorer-caption")
+    before = (image.get_attribute("src"), image.get_attribute("alt"), caption.text, readout.text)
+    key = Keys.ARROW_LEFT if int(slider.get_attribute("value")) > 0 else Keys.ARROW_RIGHT
+    slider.send_keys(key, key)  # as a reader would, with the keyboard
+    after = (image.get_attribute("src"), image.get_attribute("alt"), caption.text, readout.text)
+    assert all(a != b for a, b in zip(before, after)), f"{page}: moving the slider left {before[1:]} as it was"
+    assert after[1] and "Plot for" in after[1], "the new plot has no alt text"
+    assert _errors(browser) == []
+
+
+def test_does_a_static_check_show_its_verdict_and_hints_without_dead_buttons(browser, site):
+    assert STATIC_CHECK_PAGES, "no page shows a check"
+    page = STATIC_CHECK_PAGES[0]
+    _open(browser, f"{site}/{page}")
+    check = _wait_for(browser, ".shipml-check-static")[0]
+    assert check.find_elements("css selector", "button") == [], "a check in the book shows a button that cannot work"
+    assert "passed" in check.text.lower() or "failed" in check.text.lower() or "not attempted" in check.text.lower()
+    summary = check.find_elements("css selector", "details summary")
+    if summary:  # the hint ladder, folded: opened, its hints can be read
+        hints = check.find_elements("css selector", "details li")
+        assert not hints[0].is_displayed()
+        summary[0].click()
+        assert hints[0].is_displayed() and hints[0].text
+
+
+# --- accessibility: axe-core in every page --------------------------------------------
+
+AXE_JS = ROOT / "_test_js" / "axe.min.js"  # fetched by `make test-browser` from npm (axe-core, pinned in the Makefile)
+_RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ["violations"]}).then(result => done(result.violations.map(v => ({
+  id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,
+  targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))), error => done([{id: "axe-error", impact: "critical",
+  help: String(error), nodes: 0, targets: []}]));
+"""
+
+
+@pytest.fixture(scope="module")
+def axe_report():
+    """Violations per page, written to the artifacts when the module is done."""
+    found = {}
+    yield found
+    if found:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        counts = {impact: sum(v["nodes"] for vs in found.values() for v in vs if v["impact"] == impact)
+                  for impact in ("critical", "serious", "moderate", "minor")}
+        (ARTIFACTS / "axe.json").write_text(json.dumps({"nodes_by_impact": counts, "pages": found}, indent=2) + "\n",
+                                            encoding="utf-8")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_does_axe_find_no_critical_or_serious_violation(browser, site, axe_report, page):
+    if not AXE_JS.is_file():
+        if os.environ.get("CI"):
+            pytest.fail("axe-core is missing: make test-browser fetches it")
+        pytest.skip("axe-core is not fetched (make test-browser)")
+    _open(browser, f"{site}/{page}")
+    browser.set_script_timeout(60)
+    browser.execute_script(AXE_JS.read_text(encoding="utf-8"))
+    violations = browser.execute_async_script(_RUN_AXE)
+    axe_report[page] = violations
+    grave = [f"{v['impact']} {v['id']} ({v['nodes']}×: {v['help']}) at {v['targets']}" for v in violations
+             if v["impact"] in ("critical", "serious")]
+    assert grave == [], f"{page}: " + "; ".join(grave)
+
+
+def test_does_every_image_have_an_alt_text_that_says_what_it_shows(built):
+    """Not a file name (what myst-nb gives a notebook's figure), and never missing."""
+    poor = {}
+    for page in PAGES:
+        text = _built(page)
+        alts = re.findall(r"""<img\b[^>]*\balt=["']([^"']*)["']""", text)
+        missing = len(re.findall(r"<img\b(?![^>]*\balt=)[^>]*>", text))
+        named = [a for a in alts if not a.strip() or re.search(r"\.(png|svg|jpe?g|gif)$", a.strip(), re.I)]
+        if missing or named:
+            poor[page] = {"without alt": missing, "alt is a file name or empty": named[:3]}
+    assert poor == {}

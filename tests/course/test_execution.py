@@ -150,3 +150,28 @@ def test_do_the_kernels_talk_over_unix_sockets_so_that_no_port_can_be_taken_from
     status, text = _execute(root, capsys)
     assert status == 0, text
     assert "running over TCP" not in text
+
+
+def test_do_the_books_kernels_describe_each_figure_and_draw_the_explorers_states(tmp_path, capsys):
+    chapter = _notebook("Chapter", """
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0], label="model")
+        ax.set(title="Cost", xlabel="threshold", ylabel="cost (EUR)")
+        ax.legend()
+        plt.show()
+        """, """
+        from shipml.course.widgets import Explorer
+        Explorer(lambda ax, t: ax.axvline(t), t=(0.0, 1.0, 0.1))
+        """)
+    root = _course(tmp_path, chapter, SOLUTION_OK, EXERCISE_OK)
+    status, text = _execute(root, capsys)
+    assert status == 0, text
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(root / "_build" / ".jupyter_cache"))
+    record = cache.match_cache_notebook(read_notebook(root / "chapters" / "99-planted.md"))
+    cells = cache.get_cache_bundle(record.pk).nb.cells
+    figure, explorer = cells[0].outputs[0]["data"], cells[1].outputs[0]["data"]
+    assert figure["text/plain"] == "Figure: Cost (x: threshold; y: cost (EUR); lines: model)" and "image/png" in figure
+    assert 'class="shipml-explorer-static"' in explorer["text/html"]

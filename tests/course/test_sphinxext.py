@@ -1,5 +1,7 @@
 """The book's Sphinx extension: static quizzes, the chapter box, the .ipynb download, offline assets, no twin scripts."""
 
+import json
+
 from docutils import nodes
 from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser
@@ -7,7 +9,7 @@ from docutils.utils import new_document
 from sphinx import addnodes
 from sphinx.builders.html._assets import _JavaScript
 
-from shipml.course import quiz, sphinxext
+from shipml.course import quiz, sphinxext, static
 from shipml.course.sphinxext import _dedupe_scripts
 
 
@@ -49,16 +51,74 @@ def _document(*children):
     return document
 
 
-def test_does_a_quiz_output_lose_its_widget_view_and_an_explorer_keep_it():
+def test_does_an_output_with_a_static_rendering_lose_its_widget_view_and_one_without_keep_it():
     quiz_html = quiz.render(quiz.QuizSpec.create("q", "Which?", ["a", "b"], "a"))
     quiz_output = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/html", quiz_html), ("text/plain", "Quiz"))
-    explorer = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/plain", "Explorer"))
+    still = static.still_html(None, "caption", "Plot for x = 1", "open it in Jupyter")
+    explorer = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/html", still), ("text/plain", "Explorer"))
+    check = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/html", static.check_html("<b>Check</b>", "", ["a hint"])))
+    bare = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/plain", "a widget of someone else's"))
     other_html = _bundle((sphinxext.WIDGET_VIEW, "{}"), ("text/html", "<table></table>"))
-    transform = sphinxext.PreferStaticQuiz(_document(quiz_output, explorer, other_html))
-    transform.run()
+    sphinxext.PreferStaticRendering(_document(quiz_output, explorer, check, bare, other_html)).run()
     assert [c["mime_type"] for c in quiz_output.children] == ["text/html", "text/plain"]
-    assert [c["mime_type"] for c in explorer.children] == [sphinxext.WIDGET_VIEW, "text/plain"]
+    assert [c["mime_type"] for c in explorer.children] == ["text/html", "text/plain"]
+    assert [c["mime_type"] for c in check.children] == ["text/html"]
+    assert [c["mime_type"] for c in bare.children] == [sphinxext.WIDGET_VIEW, "text/plain"]
     assert [c["mime_type"] for c in other_html.children] == [sphinxext.WIDGET_VIEW, "text/html"]
+
+
+def _widget_scripts():
+    # as Sphinx holds them in a page's context: an extension's own files under _static/
+    return [_JavaScript("_static/doctools.js"), _JavaScript("_static/require.js"),
+            _JavaScript("_static/require-config.js"),
+            _JavaScript("_static/html-manager/embed-amd.js", **{"data-jupyter-widgets-cdn": "_static/"}),
+            _JavaScript(None, type=sphinxext.WIDGET_STATE, body="{}"), _JavaScript("_static/sidebar-toggles.js")]
+
+
+def test_is_the_widget_manager_loaded_only_by_a_page_that_still_shows_a_widget_view():
+    static_page = {"body": '<div class="shipml-explorer-static"></div>', "script_files": _widget_scripts()}
+    sphinxext._drop_unused_widget_manager(None, "p", "p.html", static_page, None)
+    assert [js.filename for js in static_page["script_files"]] == ["_static/doctools.js", "_static/sidebar-toggles.js"]
+    live_page = {"body": f'<script type="{sphinxext.WIDGET_VIEW}">{{}}</script>', "script_files": _widget_scripts()}
+    sphinxext._drop_unused_widget_manager(None, "p", "p.html", live_page, None)
+    assert len(live_page["script_files"]) == 6
+
+
+def _tqdm_state(children=("HTMLModel", "FloatProgressModel", "HTMLModel")):
+    models = {"box": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_a", "IPY_MODEL_b", "IPY_MODEL_c"]}}}
+    values = [{"value": "fresh processes: 100%"}, {"value": 3, "max": 3}, {"value": "3/3 [00:04&lt;00:00]"}]
+    for key, name, value in zip("abc", children, values):
+        models[key] = {"model_name": name, "state": value}
+    return {"version_major": 2, "version_minor": 0, "state": models}
+
+
+def test_is_a_progress_bar_shown_as_its_last_state_and_the_widget_manager_left_out():
+    view = '<script type="application/vnd.jupyter.widget-view+json">{"model_id": "box", "version_major": 2}</script>'
+    scripts = _widget_scripts()
+    scripts[4] = _JavaScript(None, type=sphinxext.WIDGET_STATE, body=json.dumps(_tqdm_state()))
+    page = {"body": f"<p>before</p>{view}<p>after</p>", "script_files": scripts}
+    sphinxext._static_progress_bars(None, "p", "p.html", page, None)
+    sphinxext._drop_unused_widget_manager(None, "p", "p.html", page, None)
+    assert page["body"] == ('<p>before</p><div class="shipml-progress">fresh processes: 100% <progress value="3" '
+                            'max="3" aria-label="fresh processes: 100%"></progress> 3/3 [00:04&lt;00:00]</div>'
+                            "<p>after</p>")
+    assert [js.filename for js in page["script_files"]] == ["_static/doctools.js", "_static/sidebar-toggles.js"]
+    assert sphinxext.progress_html(_tqdm_state(("HTMLModel", "IntSliderModel", "HTMLModel")), "box") is None
+    assert sphinxext.progress_html(_tqdm_state(), "missing") is None
+
+
+def test_does_a_described_figure_get_its_description_as_alt_text():
+    figure = nodes.container(nb_element="mime_bundle")
+    png = nodes.container(mime_type="image/png")
+    png += nodes.image(uri="_images/abc.png", alt="_images/abc.png")
+    text = nodes.container(mime_type="text/plain")
+    text += nodes.literal_block("", "Figure: Cost (x: threshold)")
+    figure += [png, text]
+    plain = _bundle(("image/png", ""), ("text/plain", "<Figure size 640x480 with 1 Axes>"))
+    plain.children[0] += nodes.image(uri="_images/def.png", alt="_images/def.png")
+    sphinxext.FigureAltText(_document(figure, plain)).run()
+    assert next(figure.findall(nodes.image))["alt"] == "Figure: Cost (x: threshold)"
+    assert next(plain.findall(nodes.image))["alt"] == "_images/def.png"  # not described: left as it was
 
 
 def test_are_the_graders_hidden_check_cells_left_out_of_the_page():

@@ -7,7 +7,7 @@ import types
 import ipywidgets as widgets
 import pytest
 
-from shipml.course import checks
+from shipml.course import checks, static
 from shipml.course.checks import exercise, expect_number
 from shipml.course.quiz import Feedback, QuizSpec
 from shipml.course.widgets import Check, Explorer, Quiz, ScoreSheet
@@ -245,6 +245,66 @@ def test_does_a_drawing_error_raise_at_creation_but_show_a_sentence_later():
     explorer.update(threshold=0.95)
     assert explorer.error == "The plot could not be drawn: ValueError: threshold too high"
     assert explorer.output.outputs == ()
+
+
+# --- static renderings: what the book shows ---------------------------------------
+
+
+def _static_data(page: str) -> dict:
+    start = page.index('<script type="application/json">') + len('<script type="application/json">')
+    return json.loads(page[start:page.index("</script>", start)])
+
+
+def test_does_an_explorer_carry_its_states_for_the_book(monkeypatch):
+    monkeypatch.setenv(static.BOOK_BUILD_ENV, "1")
+    calls = []
+
+    def draw(ax, threshold, label, log):
+        calls.append((threshold, label, log))
+        return draw_threshold(ax, threshold, label)
+
+    explorer = Explorer(draw, threshold=widgets.FloatSlider(value=0.33, min=0, max=1, step=0.01),
+                        label=["scores", "amounts"], log=widgets.Checkbox(value=True, description="log scale"))
+    calls.clear()
+    page = explorer._repr_mimebundle_()["text/html"]
+    assert f'class="{static.EXPLORER}"' in page and "<button" not in page
+    data = _static_data(page)
+    grid = [len(c["labels"]) for c in data["controls"]]
+    assert grid[1:] == [2, 2] and grid[0] * 4 <= Explorer.static_states and len(data["states"]) == grid[0] * 4
+    assert len(calls) == len(data["states"]) and (0.33, "scores", True) in calls  # the notebook's state is one
+    assert data["controls"][0]["labels"][0] == "0.00" and "0.33" in data["controls"][0]["labels"]
+    assert '<input type="range"' in page and "<select" in page and 'type="checkbox"' in page and " checked" in page
+    assert page.count("<label for=") == 3 and 'alt="Plot for threshold = 0.33, label = scores, log scale = on: ' \
+        'threshold 0.33 on scores"' in page
+    first = data["states"][f"{data['controls'][0]['labels'].index('0.33')},0,1"]
+    assert first[1] == "threshold <b>0.33</b> on scores" and len(first[0]) > 500
+
+
+def test_is_an_explorer_shown_still_when_its_states_are_too_many_too_slow_or_not_for_the_book(monkeypatch):
+    slider = dict(threshold=widgets.FloatSlider(value=0.5, min=0, max=1))
+    monkeypatch.delenv(static.BOOK_BUILD_ENV, raising=False)
+    page = Explorer(draw_threshold, **slider)._repr_mimebundle_()["text/html"]  # Jupyter: one still view
+    assert f'class="{static.STILL}"' in page and "<input" not in page and "open the notebook in Jupyter" in page
+    assert 'alt="Plot for threshold = 0.50: threshold 0.50 on scores"' in page
+    monkeypatch.setenv(static.BOOK_BUILD_ENV, "1")
+    many = Explorer(lambda ax, a, b, c, d: None, **{k: widgets.IntSlider(value=0, min=0, max=9) for k in "abcd"})
+    assert many.static_grid() is None and f'class="{static.STILL}"' in many._repr_mimebundle_()["text/html"]
+    slow = Explorer(draw_threshold, **slider)
+    slow._render_seconds = Explorer.static_seconds  # one drawing takes the whole budget
+    assert slow.static_grid() is None
+    assert Explorer(draw_threshold, **slider).static_grid() is not None
+
+
+def test_does_a_check_show_its_verdict_and_folded_hints_without_dead_buttons():
+    page = Check(EX, lambda x: x + 1)._repr_mimebundle_()["text/html"]
+    assert f'class="{static.CHECK}"' in page and "<button" not in page
+    assert "failed" in page.lower() and "<details" in page and "<li>Multiply.</li><li>x times x.</li>" in page
+
+
+def test_does_a_score_sheet_show_a_table_without_boxes():
+    page = ScoreSheet({"data-1": 1, "model-2": 0.5})._repr_mimebundle_()["text/html"]
+    assert f'class="{static.SHEET}"' in page and "<input" not in page
+    assert "<td>data-1</td>" in page and "ML Test Score" in page
 
 
 # --- ScoreSheet ------------------------------------------------------------------
