@@ -1,8 +1,9 @@
 # Shipping ML: the entry points. Needs only python3 (3.11+) and make
 # (plus npm once, to fetch the two widget scripts the offline book serves).
 #   make book    set up .venv, build the HTML book into _build/html
+#   make serve   the built book at http://127.0.0.1:8000/ (search works fully there, not from file://)
 #   make test    set up .venv, run every test tier
-#   make lab     JupyterLab with jupytext and jupyterlab-myst: .md notebooks open as notebooks, MyST renders
+#   make lab     JupyterLab with jupytext and jupyterlab-myst: double-click a notebook's .ipynb twin, MyST renders
 #   make bench   each notebook's execution seconds, the course total, kernel start-up, make test per tier
 
 PYTHON ?= python3
@@ -15,12 +16,15 @@ JB     := $(BIN)/jupyter-book
 HTML_MANAGER := @jupyter-widgets/html-manager@1.0.15
 REQUIREJS    := requirejs@2.3.8
 WIDGETS_JS   := _widgets_js/.fetched
+# axe-core, the accessibility checker the browser tests run in each page (not served by the book)
+AXE          := axe-core@4.14.1
+AXE_JS       := _test_js/axe.min.js
 
 NOTEBOOKS  := $(wildcard book/*.md chapters/*.md exercises/*.md solutions/*.md)
 LIBRARY    := $(wildcard shipml/*.py shipml/*/*.py shipml/*/*/*.py shipml/*/*/*/*.py shipml/*/*.csv)
 BOOK_INPUT := _config.yml _toc.yml $(NOTEBOOKS) $(LIBRARY) $(wildcard book/widgets-js/*)
 
-.PHONY: all setup book test test-unit test-notebooks test-book book-from-cache test-browser sandbox lab bench clean help
+.PHONY: all setup book serve test test-unit test-notebooks test-book book-from-cache test-browser sandbox lab bench clean help
 all: book
 
 help:
@@ -47,6 +51,14 @@ $(WIDGETS_JS): Makefile
 	rm -rf _widgets_js/.pack
 	@touch $@
 
+$(AXE_JS): Makefile
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed once, to fetch axe-core for the browser tests"; exit 1; }
+	rm -rf _test_js && mkdir -p _test_js/.pack
+	cd _test_js/.pack && npm pack --silent $(AXE) >/dev/null
+	tar -xzf _test_js/.pack/axe-core-*.tgz -C _test_js/.pack package/axe.min.js
+	cp _test_js/.pack/package/axe.min.js $@
+	rm -rf _test_js/.pack
+
 # ---- the book: rebuilt only when a source or the library changed ----
 # The execution cache keys on a notebook's code, not on the shipml code it
 # imports: a changed library clears the cache, and Sphinx's saved state so that
@@ -63,7 +75,13 @@ _build/html/index.html: $(STAMP) $(WIDGETS_JS) _build/.library $(BOOK_INPUT)
 	@touch $@
 
 book: _build/html/index.html
-	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html"
+	@echo "The book is in _build/html: make serve, then open http://127.0.0.1:$(PORT)/ (as a file, search shows no excerpts)"
+
+# the built book on this machine only, at a local address where everything works (search included)
+PORT ?= 8000
+serve: book
+	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 # ---- tests: every tier of CONTRIBUTING.md, each notebook executed once ----
 # 1. the exercises are current; 2. unit tests on both cores; 3. every notebook
@@ -118,7 +136,7 @@ book-from-cache: setup _build/.library
 	@touch _build/html/index.html
 
 # the built book in headless Chromium (Debian's; installed here when missing and we are root)
-test-browser: setup
+test-browser: setup $(AXE_JS)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	    { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; } ; } || \
@@ -127,15 +145,19 @@ test-browser: setup
 
 # Double-clicking a .md notebook opens it as a notebook (jupytext), not as text.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
-$(LAB_SETTINGS): $(STAMP)
+# book/lab/overrides.json: Lab's settings for the course (tests/course/test_lab.py starts Lab with the same file)
+$(LAB_SETTINGS): $(STAMP) book/lab/overrides.json
 	@mkdir -p $(dir $@)
-	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}, "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
+	cp book/lab/overrides.json $@
 
+# Each notebook gets its .ipynb twin (jupytext.toml pairs them; the newer side wins, so nothing is lost), which
+# a double-click opens as a notebook: jupytext >= 1.19.1 ignores the default-viewer setting for .md files.
 lab: setup $(LAB_SETTINGS)
+	$(BIN)/jupytext --sync --quiet chapters/*.md exercises/*.md solutions/*.md
 	$(BIN)/jupyter lab --ServerApp.open_browser=False $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf _build _widgets_js
+	rm -rf _build _widgets_js _test_js
