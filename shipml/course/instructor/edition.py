@@ -184,6 +184,24 @@ def _leaks(root: Path, out: Path, chapters: list[Chapter]) -> list[str]:
 _SKIP = {".git", ".venv", "_build", "tests", "benchmarks", "node_modules", "__pycache__", "_toc.yml"}
 
 
+_INCLUDE = re.compile(r"^```\{literalinclude\}\s+(\S+)", re.M)
+
+
+def _copy_included(root: Path, build: Path) -> None:
+    """Copy the files the copied notebooks show with `literalinclude` from folders not copied whole (tests/)."""
+    for page in sorted(build.glob("*/*.md")):
+        for target in _INCLUDE.findall(page.read_text(encoding="utf-8")):
+            copied = (page.parent / target).resolve()
+            try:
+                relative = copied.relative_to(build.resolve())
+            except ValueError:
+                continue  # outside the course: the build reports it
+            source = root / relative
+            if not copied.exists() and source.is_file() and relative.parts[0] != "solutions":
+                copied.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, copied)
+
+
 def _copy_course(root: Path, build: Path, edition: str, stems: list[str], cache: bool) -> None:
     """Copy what the edition builds from into `build`.
 
@@ -211,6 +229,7 @@ def _copy_course(root: Path, build: Path, edition: str, stems: list[str], cache:
                 copy(path, build / entry.name / path.name)
         elif entry.is_dir() and entry.name not in ("chapters", "exercises", "solutions"):
             shutil.copytree(entry, build / entry.name, ignore=ignore)
+    _copy_included(root, build)
     config = build / "_config.yml"
     if config.exists():
         import yaml
