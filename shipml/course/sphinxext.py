@@ -9,7 +9,8 @@
   static one, which grades in the reader's browser. Explorers, checks and score
   sheets carry a static rendering too (`shipml.course.static`): an explorer's
   precomputed states switched in the page, or its plot shown still; a check's
-  verdict with its hints folded; a score sheet as a table. No control in the
+  verdict with its hints folded (on an exercise page, the hints stay in the
+  notebook: the last one nearly gives the answer); a score sheet as a table. No control in the
   book looks live and does nothing.
 - A figure's image has its description as alt text: its titles, axis labels
   and legend entries, which the book's kernels put in its text/plain
@@ -64,7 +65,7 @@ from sphinx.util import logging
 from shipml.course import notebooks
 from shipml.course.quiz import MARKER
 from shipml.course.figures import PREFIX as FIGURE_PREFIX
-from shipml.course.static import MARKERS
+from shipml.course.static import HINTS, HINTS_IN_NOTEBOOK, MARKERS
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,24 @@ class FigureAltText(SphinxPostTransform):
                 if str(child.get("mime_type", "")).startswith("image/"):
                     for image in child.findall(nodes.image):
                         image["alt"] = described[0]
+
+
+_HINT_LADDER = re.compile(rf'<details class="{HINTS}".*?</details>', re.S)
+
+
+class HintsOffExercisePages(SphinxPostTransform):
+    """A check's hint ladder stays in the notebook on an exercise page: its last hint nearly gives the answer, and the
+    student edition must hold no solution text (`shipml.course.instructor.leaks`). A solution page keeps it."""
+
+    default_priority = 3
+
+    def run(self, **kwargs) -> None:
+        if not self.env.docname.startswith(EXERCISES):
+            return
+        for raw in list(self.document.findall(nodes.raw)):
+            text = raw.astext()
+            if f'class="{HINTS}"' in text:
+                raw.replace_self(nodes.raw("", _HINT_LADDER.sub(HINTS_IN_NOTEBOOK, text), format=raw.get("format")))
 
 
 class DropGraderCells(SphinxPostTransform):
@@ -404,6 +423,7 @@ def setup(app):
     app.add_post_transform(PreferStaticRendering)
     app.add_post_transform(DropGraderCells)
     app.add_post_transform(FigureAltText)
+    app.add_post_transform(HintsOffExercisePages)
     app.connect("doctree-read", _add_chapter_facts)
     # before sphinx-book-theme builds its download menu (priority 501)
     app.connect("html-page-context", _offer_notebook_download, priority=450)

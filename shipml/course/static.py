@@ -34,6 +34,9 @@ BOOK_BUILD_ENV = "SHIPML_BOOK_BUILD"  # set by `shipml execute` in its kernels: 
 EXPLORER, STILL, CHECK, SHEET = ("shipml-explorer-static", "shipml-explorer-still", "shipml-check-static",
                                  "shipml-score-sheet-static")
 MARKERS = (EXPLORER, STILL, CHECK, SHEET)  # the classes that tell the book an output has a static rendering
+HINTS = "shipml-hints"  # a check's folded hint ladder: the book leaves it out of an exercise page
+HINTS_IN_NOTEBOOK = ('<p class="shipml-hints-note" style="margin:0.3em 0 0">Hints: in the notebook, one at a time '
+                     "(the last one nearly gives the answer).</p>")
 
 _BOX = "border:1px solid #ddd;border-radius:4px;padding:0.5em 0.8em;margin:0.5em 0"
 _IMG = "max-width:100%;height:auto;display:block"
@@ -120,7 +123,7 @@ def check_html(heading: str, results: str, hints: list[str]) -> str:
     ladder = ""
     if hints:
         items = "".join(f"<li>{h}</li>" for h in hints)
-        ladder = (f'<details style="margin-top:0.3em"><summary>Hints ({len(hints)}), one after the other'
+        ladder = (f'<details class="{HINTS}" style="margin-top:0.3em"><summary>Hints ({len(hints)}), one after the other'
                   f'</summary><ol style="margin:0.3em 0">{items}</ol></details>')
     note = ('<p style="opacity:0.8;margin:0.3em 0 0"><i>The verdict on this page\'s code when the book was built. '
             "Open the notebook in Jupyter to check your own code.</i></p>")

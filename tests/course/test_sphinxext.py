@@ -121,6 +121,20 @@ def test_does_a_described_figure_get_its_description_as_alt_text():
     assert next(plain.findall(nodes.image))["alt"] == "_images/def.png"  # not described: left as it was
 
 
+def test_does_an_exercise_page_keep_a_checks_hints_in_the_notebook_and_a_solution_page_show_them():
+    from types import SimpleNamespace
+
+    check = static.check_html("<b>Check</b>", "", ["Multiply.", "flagged = scores >= threshold"])
+    pages = {}
+    for docname in ("exercises/01-x", "solutions/01-x"):
+        document = _document(_bundle(("text/html", check)))
+        document.settings.env = SimpleNamespace(docname=docname)
+        sphinxext.HintsOffExercisePages(document).run()
+        pages[docname] = "".join(raw.astext() for raw in document.findall(nodes.raw))
+    assert "flagged = scores" not in pages["exercises/01-x"] and "in the notebook, one at a time" in pages["exercises/01-x"]
+    assert "<li>flagged = scores >= threshold</li>" in pages["solutions/01-x"]
+
+
 def test_are_the_graders_hidden_check_cells_left_out_of_the_page():
     grader = nodes.container(classes=["cell", "tag_hidden-check"])
     worked = nodes.container(classes=["cell", "tag_hide-input"])
