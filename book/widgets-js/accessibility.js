@@ -2,7 +2,8 @@
 // - a sidebar section's fold toggle, a <summary> that holds only an icon, is named after the section it folds,
 //   and a <summary> with text ("Show code cell source") is named by its text;
 // - the search field's accessible name is its visible text ("Search Ctrl+K"), not an aria-label that differs;
-// - the colour-mode button's icons are decoration: the button is named by its aria-label, "Color mode".
+// - the colour-mode button's icons are decoration: the button is named by its aria-label, "Color mode";
+// - an output that scrolls sideways can be focused, so that a keyboard can scroll it.
 (function () {
   function label() {
     document.querySelectorAll("summary").forEach(function (summary) {
@@ -24,6 +25,18 @@
       icon.querySelectorAll("title").forEach(function (title) { title.remove(); });
     });
   }
+  // an output that scrolls sideways (a wide table, a figure on a phone) can be reached and scrolled with the keyboard
+  function scrollables() {
+    document.querySelectorAll(".cell_output, .cell_output .output.text_html").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Output of a cell, scrolls sideways");
+      }
+    });
+  }
+  window.addEventListener("load", scrollables);
+  window.addEventListener("resize", scrollables);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", label);
   } else {

@@ -375,22 +375,30 @@ def test_does_the_sidebar_show_every_part_and_link_every_page(browser, site):
     assert [p for p in PAGES[1:] if p not in linked] == []  # "next" links: see the page test
 
 
-def test_does_a_chapter_read_well_at_desktop_and_phone_width(browser, site):
+def test_does_a_chapter_and_an_exercise_read_well_at_desktop_and_phone_width(browser, site):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    exercise = next(p for p in PAGES if p.startswith("exercises/"))
     try:
-        for name, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
-            browser.set_window_size(width, height)
-            _open(browser, f"{site}/{CHAPTER}")
-            _wait_for(browser, ".shipml-explorer-static img, .jupyter-widgets img, .widget-output img, main img")
-            overflow = browser.execute_script(
-                "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 1, f"at {width} px the page scrolls sideways by {overflow} px"
-            squashed = browser.execute_script(
-                "return [...document.querySelectorAll('.jupyter-widgets img, .widget-output img, main img')]"
-                ".filter(i => i.naturalWidth && i.clientHeight && Math.abs(i.clientWidth / i.clientHeight"
-                " - i.naturalWidth / i.naturalHeight) > 0.05 * i.naturalWidth / i.naturalHeight).map(i => i.src.slice(0, 80))")
-            assert squashed == [], f"at {width} px these figures lose their aspect ratio"
-            browser.save_screenshot(str(ARTIFACTS / f"{Path(CHAPTER).stem}-{name}.png"))
+        for page in (CHAPTER, exercise):
+            for name, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
+                browser.set_window_size(width, height)
+                _open(browser, f"{site}/{page}")
+                _wait_for(browser, ".shipml-explorer-static img, .jupyter-widgets img, .widget-output img, main img")
+                overflow = browser.execute_script(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert overflow <= 1, f"{page}: at {width} px the page scrolls sideways by {overflow} px"
+                squashed = browser.execute_script(
+                    "return [...document.querySelectorAll('.jupyter-widgets img, .widget-output img, main img')]"
+                    ".filter(i => i.naturalWidth && i.clientHeight && Math.abs(i.clientWidth / i.clientHeight"
+                    " - i.naturalWidth / i.naturalHeight) > 0.05 * i.naturalWidth / i.naturalHeight)"
+                    ".map(i => i.src.slice(0, 80))")
+                assert squashed == [], f"{page}: at {width} px these figures lose their aspect ratio"
+                # a figure keeps a width at which its ticks can be read (it scrolls within its cell on a phone)
+                tiny = browser.execute_script(
+                    "return [...document.querySelectorAll('.cell_output img')].filter(i => i.naturalWidth >= 480"
+                    " && i.clientWidth < 480).map(i => i.clientWidth)")
+                assert tiny == [], f"{page}: at {width} px figures shrink to {tiny} px"
+                browser.save_screenshot(str(ARTIFACTS / f"{Path(page).parent.name}-{Path(page).stem}-{name}.png"))
     finally:
         browser.set_window_size(*DESKTOP)
 
@@ -501,13 +509,19 @@ def test_does_axe_find_no_critical_or_serious_violation(browser, site, axe_repor
         if os.environ.get("CI"):
             pytest.fail("axe-core is missing: make test-browser fetches it")
         pytest.skip("axe-core is not fetched (make test-browser)")
-    _open(browser, f"{site}/{page}")
     browser.set_script_timeout(60)
-    browser.execute_script(AXE_JS.read_text(encoding="utf-8"))
-    violations = browser.execute_async_script(_RUN_AXE)
-    axe_report[page] = violations
-    grave = [f"{v['impact']} {v['id']} ({v['nodes']}×: {v['help']}) at {v['targets']}" for v in violations
-             if v["impact"] in ("critical", "serious")]
+    grave = []
+    try:
+        for name, size in (("desktop", DESKTOP), ("phone", PHONE)):  # a phone's page shows other controls
+            browser.set_window_size(*size)
+            _open(browser, f"{site}/{page}")
+            browser.execute_script(AXE_JS.read_text(encoding="utf-8"))
+            violations = browser.execute_async_script(_RUN_AXE)
+            axe_report[f"{page} ({name})"] = violations
+            grave += [f"{name}: {v['impact']} {v['id']} ({v['nodes']}×: {v['help']}) at {v['targets']}"
+                      for v in violations if v["impact"] in ("critical", "serious")]
+    finally:
+        browser.set_window_size(*DESKTOP)
     assert grave == [], f"{page}: " + "; ".join(grave)
 
 
