@@ -276,10 +276,14 @@ def progress_html(state: dict, model_id: str) -> str | None:
             f'<progress value="{value:g}" max="{top:g}" aria-label="{label}"></progress> {right.get("value", "")}</div>')
 
 
+def _attributes(script) -> dict:
+    """A page script's attributes (Sphinx's _JavaScript), {} for a plain file name."""
+    return getattr(script, "attributes", {}) or {}
+
+
 def _static_progress_bars(app, pagename, templatename, context, doctree) -> None:
     scripts, body = context.get("script_files") or [], context.get("body") or ""
-    states = [(getattr(s, "attributes", {}) or {}).get("body") for s in scripts
-              if (getattr(s, "attributes", {}) or {}).get("type") == WIDGET_STATE]
+    states = [_attributes(s).get("body") for s in scripts if _attributes(s).get("type") == WIDGET_STATE]
     if not states or WIDGET_VIEW not in body:
         return
     try:
@@ -303,9 +307,8 @@ def _drop_unused_widget_manager(app, pagename, templatename, context, doctree) -
         return
 
     def is_widget_script(script) -> bool:
-        attributes = getattr(script, "attributes", {}) or {}
         name = (getattr(script, "filename", None) or "").removeprefix("_static/")  # Sphinx adds the prefix
-        return name in WIDGET_SCRIPTS or attributes.get("type") == WIDGET_STATE
+        return name in WIDGET_SCRIPTS or _attributes(script).get("type") == WIDGET_STATE
 
     scripts[:] = [s for s in scripts if not is_widget_script(s)]
 
@@ -320,8 +323,7 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     seen, unique = set(), []
     for script in sorted(scripts, key=lambda js: getattr(js, "priority", 500)):
         # The twins differ only in filename None versus "" (an inline script).
-        attributes = getattr(script, "attributes", {}) or {}
-        key = (getattr(script, "filename", None) or "", tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        key = (getattr(script, "filename", None) or "", tuple(sorted((k, str(v)) for k, v in _attributes(script).items())))
         if key not in seen:
             seen.add(key)
             unique.append(script)

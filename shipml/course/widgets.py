@@ -262,19 +262,18 @@ def _control(name: str, abbrev):
     return control
 
 
-def _png_base64(fig, dpi: int) -> str:
+def _png_base64(fig, dpi: int, optimize: bool = False) -> str:
+    """The figure as a base64 PNG; `optimize` makes it smaller and slower to write (for the book's static states)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"optimize": True})
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"optimize": optimize})
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _png_output(fig) -> dict:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
     width, height = (int(round(v * 100)) for v in fig.get_size_inches())
     return {
         "output_type": "display_data",
-        "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": "<Figure>"},
+        "data": {"image/png": _png_base64(fig, dpi=100), "text/plain": "<Figure>"},
         "metadata": {"image/png": {"width": width, "height": height}},
     }
 
@@ -387,7 +386,7 @@ class Explorer(widgets.VBox):
         fig = Figure(figsize=self.figsize, layout="constrained")
         text = self.plot_fn(fig.subplots(), **values)
         width = int(round(fig.get_size_inches()[0] * 100))
-        return _png_base64(fig, self.static_dpi), None if text is None else str(text), width
+        return _png_base64(fig, self.static_dpi, optimize=True), None if text is None else str(text), width
 
     def _alt(self, shown: dict, text: str | None) -> str:
         settings = ", ".join(f"{label} = {value}" for label, value in shown.items())

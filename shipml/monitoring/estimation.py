@@ -66,13 +66,14 @@ def expected_pr_auc(scores, n_draws: int = 100, seed: int = 0) -> float:
 
 
 def expected_cost(scores, held, amounts, scenario=SCENARIO) -> float:
-    """The expected EUR cost of the holds: each held payment costs its review, plus friction if legitimate;
-    each payment let through costs its amount times its probability of fraud."""
+    """The expected EUR cost of the holds: `shipml.evaluation.cost.decision_breakdown`'s three terms (false
+    alarms, caught fraud, missed fraud), each count replaced by its expectation under the scores."""
     scores, held = _inputs(scores, held)
     amounts = np.asarray(amounts, dtype=float)
-    held_cost = np.sum(scenario.cost_review + (1 - scores[held]) * scenario.friction_eur)
-    missed = np.sum(scores[~held] * amounts[~held]) * scenario.cost_fn_fraction
-    return float(held_cost + missed)
+    false_alarms, caught = np.sum(1 - scores[held]), np.sum(scores[held])
+    missed_amount = np.sum(scores[~held] * amounts[~held])
+    return float(scenario.cost_fp * false_alarms + scenario.cost_review * caught
+                 + scenario.cost_fn_fraction * missed_amount)
 
 
 def realised(y_true, scores, held, amounts, scenario=SCENARIO) -> dict:

@@ -109,16 +109,20 @@ def browser(site):
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def _write_artifact(name: str, report: dict) -> None:
+    """A measurement of the browser tests, as JSON under _build/test-artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / name).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def weights():
     """Bytes per page, written to the artifacts when the module is done."""
     measured = {}
     yield measured
     if measured:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        report = {"budget_bytes": PAGE_BUDGET_BYTES, "largest": max(measured.items(), key=lambda kv: kv[1]),
-                  "pages": measured}
-        (ARTIFACTS / "page-weights.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        _write_artifact("page-weights.json", {"budget_bytes": PAGE_BUDGET_BYTES,
+                                              "largest": max(measured.items(), key=lambda kv: kv[1]), "pages": measured})
 
 
 def _errors(driver):
@@ -171,10 +175,8 @@ def javascript_bytes(built: Path, page: str) -> int:
 
 def test_does_every_page_load_at_most_2_mb_of_javascript(built):
     measured = {page: javascript_bytes(built, page) for page in PAGES}
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "javascript-bytes.json").write_text(json.dumps(
-        {"budget_bytes": JS_BUDGET_BYTES, "largest": max(measured.items(), key=lambda kv: kv[1]), "pages": measured},
-        indent=2) + "\n", encoding="utf-8")
+    _write_artifact("javascript-bytes.json", {"budget_bytes": JS_BUDGET_BYTES,
+                                              "largest": max(measured.items(), key=lambda kv: kv[1]), "pages": measured})
     heavy = {page: size for page, size in measured.items() if size > JS_BUDGET_BYTES}
     assert heavy == {}, f"these pages load more than {JS_BUDGET_BYTES:,} bytes of JavaScript"
     assert not [p for p in PAGES if p not in WITH_WIDGETS and "embed-amd.js" in _built(p)], \
@@ -496,11 +498,9 @@ def axe_report():
     found = {}
     yield found
     if found:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         counts = {impact: sum(v["nodes"] for vs in found.values() for v in vs if v["impact"] == impact)
                   for impact in ("critical", "serious", "moderate", "minor")}
-        (ARTIFACTS / "axe.json").write_text(json.dumps({"nodes_by_impact": counts, "pages": found}, indent=2) + "\n",
-                                            encoding="utf-8")
+        _write_artifact("axe.json", {"nodes_by_impact": counts, "pages": found})
 
 
 @pytest.mark.parametrize("page", PAGES)
