@@ -208,7 +208,7 @@ def test_does_every_chapter_have_the_contracts_front_matter(chapter):
     facts = notebooks.front_matter(ROOT / "chapters" / f"{chapter}.md", ROOT)
     for key in ("objectives", "minutes", "prerequisites", "runtime_budget_s", "skills"):
         assert key in facts, f"chapters/{chapter}.md has no shipml.{key}"
-    assert 3 <= len(facts["skills"]) <= 5
+    assert 3 <= sum(len(phrases) for phrases in facts["skills"].values()) <= 5
     assert facts["runtime_budget_s"] <= 60
 
 
@@ -218,3 +218,10 @@ def test_is_each_solution_titled_as_solutions_and_its_exercise_as_exercises(chap
     solution = notebooks.title(ROOT / "solutions" / f"{chapter}.md")
     assert solution.startswith("Solutions: "), f"solutions/{chapter}.md is titled {solution!r}"
     assert notebooks.title(ROOT / "exercises" / f"{chapter}.md") == "Exercises: " + solution.removeprefix("Solutions: ")
+
+
+def test_does_some_chapter_build_every_competency_of_the_career_map():
+    from shipml.course.authoring import career_map
+
+    missing = [c["title"] for c in career_map(ROOT) if not c["chapters"]]
+    assert not missing, f"no chapter's skills name these competencies: {missing}"

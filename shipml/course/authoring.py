@@ -7,6 +7,7 @@
     syllabus_markdown(".")                # -> Markdown for the book's syllabus page
     schedule(".", weeks=12)               # -> the weeks of a term: the chapters (or parts) of each
     schedule_markdown(".", weeks=12)      # -> that schedule as a Markdown table, for the same page
+    career_map_markdown(".")              # -> the competencies, each with the chapters and exercises that build it
 
 Reading the ToC, front matter and exercise ids is shipml.course.notebooks's job.
 
@@ -54,6 +55,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
+from shipml.course.competencies import COMPETENCIES
 from shipml.course.notebooks import (
     CHECK_CALL,
     EXERCISE_ID,
@@ -72,6 +74,9 @@ __all__ = [
     "check_chapter",
     "generate_exercise",
     "solution_regions",
+    "career_map",
+    "career_map_markdown",
+    "self_assessment_markdown",
     "syllabus_markdown",
     "write_exercises",
 ]
@@ -742,3 +747,65 @@ def schedule_markdown(root=".", weeks: int = 12, link_prefix: str | None = None)
         f"{_hours(total / weeks)} a week on average, {_hours(busiest)} in the busiest week.",
     ]
     return "\n".join(lines) + "\n"
+
+
+# --- the career map ------------------------------------------------------------------------
+
+_EXERCISE_HEADING = re.compile(r"^## Exercise (?P<n>\d+): (?P<title>.+)$", re.MULTILINE)
+
+
+def career_map(root=".") -> list[dict]:
+    """Each competency of shipml.course.competencies with the chapters whose `skills` name it.
+
+    Per competency: `id`, `title`, `asked_for` and `chapters`, a list (in ToC order) of
+    `{"stem", "number", "title", "skills", "exercises"}`, where `skills` are the chapter's phrases filed
+    under that competency and `exercises` the titles of its solution notebook's `## Exercise N: title` headings.
+    A competency that no chapter builds yet has no chapters.
+    """
+    root = Path(root)
+    found: dict[str, list[dict]] = {key: [] for key in COMPETENCIES}
+    for number, path in enumerate(chapter_paths(root), 1):
+        skills = front_matter(path, root).get("skills", {})
+        solution = root / "solutions" / path.name
+        text = solution.read_text(encoding="utf-8") if solution.exists() else ""
+        exercises = [m["title"].strip() for m in _EXERCISE_HEADING.finditer(text)]
+        for key, phrases in skills.items():
+            found[key].append({"stem": path.stem, "number": number, "title": title(path),
+                               "skills": list(phrases), "exercises": exercises})
+    return [{"id": key, "title": c.title, "asked_for": c.asked_for, "chapters": found[key]}
+            for key, c in COMPETENCIES.items()]
+
+
+def career_map_markdown(root=".", link_prefix: str = "../") -> str:
+    """The career map as Markdown: an overview table, then per competency its chapters, skills and exercises.
+
+    Links are `link_prefix` + `chapters/NN-slug.md` (and `exercises/…`), relative to the page that shows it.
+    """
+    competencies = career_map(root)
+    lines = ["| competency | what roles ask for | chapters |", "| --- | --- | --- |"]
+    for c in competencies:
+        chapters = ", ".join(f"[{ch['number']}]({link_prefix}chapters/{ch['stem']}.md)" for ch in c["chapters"])
+        lines.append(f"| [{c['title']}](competency-{c['id']}) | {c['asked_for']} | {chapters or 'none yet'} |")
+    for c in competencies:
+        lines += ["", f"(competency-{c['id']})=", f"### {c['title']}", "", f"*Roles ask for:* {c['asked_for']}.", ""]
+        if not c["chapters"]:
+            lines.append("No chapter builds this competency yet.")
+        for ch in c["chapters"]:
+            lines.append(f"- **[{ch['number']}. {ch['title']}]({link_prefix}chapters/{ch['stem']}.md)**: "
+                         + "; ".join(ch["skills"]) + ".")
+            if ch["exercises"]:
+                lines.append(f"  [Exercises]({link_prefix}exercises/{ch['stem']}.md): "
+                             + "; ".join(ch["exercises"]) + ".")
+    return "\n".join(lines) + "\n"
+
+
+def self_assessment_markdown(root=".") -> str:
+    """A checklist, per competency, of every skill the chapters build: one box for each, with its chapter."""
+    lines = []
+    for c in career_map(root):
+        if not c["chapters"]:
+            continue
+        lines += [f"**{c['title']}**", ""]
+        lines += [f"- ☐ {skill} (chapter {ch['number']})" for ch in c["chapters"] for skill in ch["skills"]]
+        lines.append("")
+    return "\n".join(lines)

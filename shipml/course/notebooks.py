@@ -26,6 +26,8 @@ from pathlib import Path
 
 import yaml
 
+from shipml.course.competencies import COMPETENCIES
+
 __all__ = [
     "CHECK_CALL",
     "EXERCISE_ID",
@@ -62,7 +64,8 @@ _SHIPML_KEYS = {
     "prerequisites": "a list of chapter stems such as 01-ml-engineering",
     "runtime_budget_s": "a number of seconds",
     "runs_alone": "true or false: true when the notebook asserts timing ratios, so no other notebook runs beside it",
-    "skills": "a list of strings: the skills the chapter builds, each a short phrase",
+    "skills": "a mapping from competency ids (shipml.course.competencies) to lists of short phrases: the skills"
+              " the chapter builds",
 }
 
 
@@ -235,10 +238,19 @@ def front_matter(path, root=None) -> dict:
             "prerequisites": isinstance(value, list) and all(isinstance(v, str) for v in value),
             "runtime_budget_s": number and value > 0,
             "runs_alone": isinstance(value, bool),
-            "skills": isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value),
+            "skills": isinstance(value, dict) and all(
+                isinstance(v, list) and v and all(isinstance(s, str) and s.strip() for s in v) for v in value.values()
+            ),
         }[key]
         if not ok:
             raise AuthoringError(source, line, f"shipml.{key} must be {_SHIPML_KEYS[key]}, not {value!r}")
+        if key == "skills":
+            unknown = [k for k in value if k not in COMPETENCIES]
+            if unknown:
+                raise AuthoringError(
+                    source, _yaml_line(text, ["shipml", key, str(unknown[0])]),
+                    f"shipml.skills: {unknown[0]!r} is not a competency; the ids are {', '.join(COMPETENCIES)}",
+                )
         if key == "prerequisites":
             unknown = [v for v in value if v not in chapters]
             if unknown:

@@ -20,6 +20,9 @@ import pytest
 
 from shipml.course import authoring
 from shipml.course.authoring import (
+    career_map,
+    career_map_markdown,
+    self_assessment_markdown,
     AuthoringError,
     check_chapter,
     generate_exercise,
@@ -29,6 +32,7 @@ from shipml.course.authoring import (
     write_exercises,
 )
 from shipml.course.cli import main
+from shipml.course.competencies import COMPETENCIES
 from shipml.course.notebooks import front_matter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "authoring"
@@ -318,8 +322,11 @@ def test_does_front_matter_return_the_shipml_block():
         ('objectives: ["Split data by time"]', "objectives: Split data by time", "shipml.objectives must be a list"),
         ('prerequisites: ["01-basics"]', 'prerequisites: ["00-nothing"]', "'00-nothing' is not a chapter"),
         ("runtime_budget_s: 2.5", "runtime_budget_s: -1", "shipml.runtime_budget_s must be a number"),
-        ("runtime_budget_s: 2.5", "skills: Splitting by time", "shipml.skills must be a list of strings"),
-        ("runtime_budget_s: 2.5", "skills: [1, 2]", "shipml.skills must be a list of strings"),
+        ("runtime_budget_s: 2.5", "skills: Splitting by time", "shipml.skills must be a mapping from competency"),
+        ("runtime_budget_s: 2.5", "skills: [Splitting by time]", "shipml.skills must be a mapping from competency"),
+        ("runtime_budget_s: 2.5", "skills: {data-engineering: [1, 2]}", "shipml.skills must be a mapping"),
+        ("runtime_budget_s: 2.5", "skills: {data-engineering: []}", "shipml.skills must be a mapping"),
+        ("runtime_budget_s: 2.5", "skills: {data-wrangling: [Splits]}", "'data-wrangling' is not a competency"),
     ],
 )
 def test_does_bad_front_matter_raise_an_error_naming_file_and_line(course, replace, line, words):
@@ -363,8 +370,8 @@ def test_is_a_wrong_chapter_id_an_error_even_without_a_registry(monkeypatch):
 
 def test_are_skills_a_front_matter_key(course):
     path = course / "chapters" / "02-pipelines.md"
-    path.write_text(path.read_text().replace("  minutes: 30", '  minutes: 30\n  skills: ["Time-based splits"]'))
-    assert front_matter(path)["skills"] == ["Time-based splits"]
+    path.write_text(path.read_text().replace("  minutes: 30", '  minutes: 30\n  skills:\n    data-engineering: ["Time-based splits"]'))
+    assert front_matter(path)["skills"] == {"data-engineering": ["Time-based splits"]}
 
 
 # --- the suggested schedule ---------------------------------------------------------------------
@@ -454,3 +461,47 @@ def test_does_the_real_course_fill_a_ten_to_fourteen_week_term():
     for weeks in range(10, 15):
         plan = schedule(root, weeks=weeks)
         assert len(plan) == weeks and all(plan)
+
+
+# --- the career map -------------------------------------------------------------------------------
+
+
+def _with_skills(course):
+    """The fixture course with skills filed under competencies, and a titled exercise in its one solution."""
+    basics = course / "chapters" / "01-basics.md"
+    basics.write_text(basics.read_text().replace(
+        "  minutes: 45", '  minutes: 45\n  skills:\n    tradeoffs: ["Cost-based thresholds"]\n'
+        '    business-outcomes: ["Money saved against a baseline"]'))
+    pipelines = course / "chapters" / "02-pipelines.md"
+    pipelines.write_text(pipelines.read_text().replace(
+        "  minutes: 30", '  minutes: 30\n  skills:\n    tradeoffs: ["Cached pipelines"]'))
+    solution = course / "solutions" / "01-basics.md"
+    solution.write_text(solution.read_text() + "\n## Exercise 1: the cheapest threshold\n")
+    return course
+
+
+def test_does_the_career_map_file_each_chapter_under_the_competencies_its_skills_name(course):
+    found = {c["id"]: c for c in career_map(_with_skills(course))}
+    assert list(found) == list(COMPETENCIES)  # every competency, in the vocabulary's order
+    assert [(ch["number"], ch["skills"]) for ch in found["tradeoffs"]["chapters"]] == [
+        (1, ["Cost-based thresholds"]), (2, ["Cached pipelines"])]
+    assert found["business-outcomes"]["chapters"][0]["exercises"] == ["the cheapest threshold"]
+    assert found["retrieval"]["chapters"] == []
+
+
+def test_does_the_career_map_page_link_chapters_and_exercises_and_say_what_is_missing(course):
+    text = career_map_markdown(_with_skills(course), link_prefix="../")
+    assert "| [ROI, latency and cost trade-offs](competency-tradeoffs) |" in text
+    assert "[1](../chapters/01-basics.md), [2](../chapters/02-pipelines.md) |" in text
+    assert "[Exercises](../exercises/01-basics.md): the cheapest threshold." in text
+    assert "No chapter builds this competency yet." in text  # retrieval, in this fixture
+    checklist = self_assessment_markdown(course)
+    assert "- ☐ Cached pipelines (chapter 2)" in checklist and "Retrieval pipelines" not in checklist
+
+
+def test_does_moving_a_skill_move_it_on_the_map(course):
+    _with_skills(course)
+    pipelines = course / "chapters" / "02-pipelines.md"
+    pipelines.write_text(pipelines.read_text().replace("    tradeoffs: [", "    data-engineering: ["))
+    found = {c["id"]: [ch["stem"] for ch in c["chapters"]] for c in career_map(course)}
+    assert found["tradeoffs"] == ["01-basics"] and found["data-engineering"] == ["02-pipelines"]
