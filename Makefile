@@ -5,6 +5,7 @@
 #   make test    set up .venv, run every test tier
 #   make lab     JupyterLab with jupytext and jupyterlab-myst: double-click a notebook's .ipynb twin, MyST renders
 #   make bench   each notebook's execution seconds, the course total, kernel start-up, make test per tier
+#   make mlflow-ui  MLflow's UI on the course's tracking store (_build/mlflow/) at http://127.0.0.1:5000/
 
 PYTHON ?= python3
 VENV   := .venv
@@ -21,14 +22,14 @@ AXE          := axe-core@4.14.1
 AXE_JS       := _test_js/axe.min.js
 
 NOTEBOOKS  := $(wildcard book/*.md chapters/*.md exercises/*.md solutions/*.md)
-LIBRARY    := $(wildcard shipml/*.py shipml/*/*.py shipml/*/*/*.py shipml/*/*/*/*.py shipml/*/*.csv)
+LIBRARY    := $(wildcard shipml/*.py shipml/*/*.py shipml/*/*/*.py shipml/*/*/*/*.py shipml/*/*.csv shipml/*/*.yaml)
 BOOK_INPUT := _config.yml _toc.yml $(NOTEBOOKS) $(LIBRARY) $(wildcard book/widgets-js/*)
 
-.PHONY: all setup book serve test test-unit test-notebooks test-book book-from-cache test-browser sandbox lab bench clean help
+.PHONY: all setup book serve test test-unit test-notebooks test-book book-from-cache test-browser sandbox lab bench mlflow-ui clean help
 all: book
 
 help:
-	@sed -n '1,7p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,8p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---- set-up: reinstall only when the lock or the package metadata changed ----
 setup: $(STAMP) $(WIDGETS_JS)
@@ -158,6 +159,14 @@ lab: setup $(LAB_SETTINGS)
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+# MLflow's UI on the course's tracking store (_build/mlflow/; chapter 5's runs are logged into it when it is empty)
+MLFLOW_PORT ?= 5000
+mlflow-ui: setup
+	$(BIN)/python -m shipml.tracking.mlflow_store _build/mlflow
+	@echo "MLflow's UI at http://127.0.0.1:$(MLFLOW_PORT)/ (Ctrl+C stops it)"
+	MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=1 $(BIN)/mlflow ui --backend-store-uri sqlite:///_build/mlflow/mlflow.db \
+	  --default-artifact-root _build/mlflow/artifacts --host 127.0.0.1 --port $(MLFLOW_PORT)
 
 clean:
 	rm -rf _build _widgets_js _test_js
