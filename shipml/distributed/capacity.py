@@ -42,6 +42,8 @@ import numbers
 
 import numpy as np
 
+from shipml.performance.pricing import instances_needed
+
 __all__ = ["busy_replicas", "day_of_traffic", "erlang_c", "p95_wait_s", "replay_autoscaler", "replicas_formula",
            "replicas_littles_law", "replicas_simulated", "service_stats", "simulate_queue"]
 
@@ -61,10 +63,9 @@ def busy_replicas(rps, service_ms) -> float:
 
 def replicas_littles_law(rps, service_ms, headroom: float = 0.3, minimum: int = 1) -> int:
     """Replicas for `rps` when each request takes `service_ms` and `headroom` of every replica stays free."""
-    headroom = _positive("headroom", headroom, zero=True)
-    if headroom >= 1:
-        raise ValueError(f"headroom is the share of capacity kept free, from 0 to below 1; got {headroom!r}.")
-    return max(int(minimum), math.ceil(busy_replicas(rps, service_ms) / (1 - headroom) - 1e-9))
+    # chapter 8's sizing rule, with one replica sustaining 1000 / service_ms requests a second
+    busy_replicas(rps, service_ms)  # its checks: rps >= 0, service_ms > 0
+    return instances_needed(rps, 1000 / service_ms, _positive("headroom", headroom, zero=True), minimum)
 
 
 def service_stats(service_times_s) -> dict:
