@@ -76,9 +76,11 @@ def _environment(extra: dict | None) -> dict:
 class Job:
     """A running launch: the launcher process and files holding its output."""
 
-    def __init__(self, process: subprocess.Popen, stdout_path: Path, stderr_path: Path, timeout_s: float):
+    def __init__(self, process: subprocess.Popen, stdout_path: Path, stderr_path: Path, timeout_s: float,
+                 token: str = ""):
         self.process, self.stdout_path, self.stderr_path = process, stdout_path, stderr_path
         self.timeout_s, self.started = float(timeout_s), time.perf_counter()
+        self.token = token  # the value of SHIPML_JOB in the environment of the launcher and of every rank it starts
 
     def _text(self, path: Path, last: int | None = None) -> str:
         try:
@@ -116,6 +118,16 @@ class Job:
             pass
         if self.process.poll() is None:
             self.process.wait(timeout=grace_s)
+        # torchrun starts each rank in a session of its own, so a launcher stopped while it was still starting
+        # them can leave ranks outside its group: find them by the job's token in their environment.
+        deadline = time.perf_counter() + grace_s
+        while self.token and (left := _processes_of_job(self.token)) and time.perf_counter() < deadline:
+            for process in left:
+                try:
+                    process.kill()
+                except Exception:  # gone meanwhile, or not ours to kill
+                    pass
+            time.sleep(0.1)
 
 
 def failing_rank_stderr(stderr: str, last: int = 12) -> str:
@@ -151,8 +163,8 @@ def launched(module: str, args=(), *, nproc: int = 2, timeout_s: float = 120.0, 
         stdout_path, stderr_path = Path(folder) / "stdout.txt", Path(folder) / "stderr.txt"
         with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
             process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                       env=_environment(env), start_new_session=True)
-        job = Job(process, stdout_path, stderr_path, timeout_s)
+                                       env={**_environment(env), "SHIPML_JOB": folder}, start_new_session=True)
+        job = Job(process, stdout_path, stderr_path, timeout_s, token=folder)
         try:
             yield job
         finally:
@@ -176,6 +188,21 @@ def stray_processes(marker: str, wait_s: float = 0.0) -> list[str]:
         if not found or time.perf_counter() >= deadline:
             return found
         time.sleep(0.1)
+
+
+def _processes_of_job(token: str) -> list:
+    """Live processes whose environment has SHIPML_JOB=token (a launcher and its ranks, wherever their session)."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["pid", "status"]):
+        try:
+            if (process.pid != os.getpid() and process.info["status"] != psutil.STATUS_ZOMBIE
+                    and process.environ().get("SHIPML_JOB") == token):
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
 
 
 def _processes_with(marker: str) -> list[str]:
