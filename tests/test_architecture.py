@@ -27,7 +27,7 @@ PACKAGE = "shipml"
 COURSE = "shipml.course"
 # The life-cycle stages in book order; a later stage may use an earlier one, never the reverse.
 STAGES = ("data", "features", "evaluation", "modeling", "workflows", "serving", "performance", "governance",
-          "tracking", "monitoring", "retrieval", "finetuning", "distributed")
+          "tracking", "monitoring", "retrieval", "finetuning", "distributed", "system")
 
 
 def modules(root: Path, package: str = PACKAGE) -> dict[str, Path]:

@@ -36,7 +36,7 @@ from shipml.features.encoding import CATEGORICAL, NUMERIC, fit_encoder
 from shipml.features.point_in_time import FEATURES as ACCOUNT_FEATURES
 from shipml.features.point_in_time import account_features
 
-__all__ = ["ACCOUNT_FEATURES", "PRODUCTION", "FittedModel", "ModelSpec", "production_features", "production_scores",
+__all__ = ["ACCOUNT_FEATURES", "PRODUCTION", "FittedModel", "ModelSpec", "choose_policy", "production_features", "production_scores",
            "train_production"]
 
 
@@ -100,14 +100,41 @@ class FittedModel:
         return self.policy.hold(self.score(df, history), df["amount"].to_numpy())
 
 
-def train_production(df: pd.DataFrame, *, seed: int = 0, spec: ModelSpec = PRODUCTION, scenario=SCENARIO,
-                     policy: str = "best") -> FittedModel:
-    """Train `spec` on the scenario's training period of `df`; choose the decision policy on its validation period.
+def choose_policy(y_val, scores_val, amounts_val, *, scenario=SCENARIO, policy: str = "best",
+                  capacity: float | None = None):
+    """(the decision policy, its validation cost per kind): chosen on validation scores, held to the review capacity.
 
     `policy`: "threshold" (the global threshold with the lowest validation
     cost), "expected_loss" (chapter 1's per-payment rule) or "best" (whichever
     costs less on validation); either is tightened to hold at most the
-    scenario's review capacity of the validation payments. The account features of every row come from
+    scenario's review capacity of the validation payments (or `capacity`, a
+    share of payments: below it, a margin for periods that hold more).
+    """
+    from shipml.evaluation.cost import decision_cost
+
+    if policy not in ("best", "threshold", "expected_loss"):
+        raise ValueError(f"policy is 'best', 'threshold' or 'expected_loss', not {policy!r}.")
+    scores_val, amounts_val = np.asarray(scores_val, dtype=float), np.asarray(amounts_val, dtype=float)
+    costs = dict(cost_fp=scenario.cost_fp, cost_fn_fraction=scenario.cost_fn_fraction, amounts=amounts_val,
+                 cost_review=scenario.cost_review)
+    candidates = {
+        "threshold": DecisionPolicy.threshold_rule(best_threshold(y_val, scores_val, **costs)),
+        "expected_loss": DecisionPolicy.expected_loss_rule(scenario),
+    }
+    capacity = scenario.review_capacity if capacity is None else capacity
+    candidates = {kind: rule.within_capacity(scores_val, amounts_val, capacity)
+                  for kind, rule in candidates.items()}
+    val_cost = {kind: decision_cost(y_val, rule.hold(scores_val, amounts_val), **costs)
+                for kind, rule in candidates.items()}
+    chosen = min(val_cost, key=val_cost.get) if policy == "best" else policy
+    return candidates[chosen], val_cost
+
+
+def train_production(df: pd.DataFrame, *, seed: int = 0, spec: ModelSpec = PRODUCTION, scenario=SCENARIO,
+                     policy: str = "best") -> FittedModel:
+    """Train `spec` on the scenario's training period of `df`; choose the decision policy on its validation period.
+
+    `policy` is `choose_policy`'s. The account features of every row come from
     `df` itself, strictly earlier rows only.
     """
     import torch
@@ -128,21 +155,11 @@ def train_production(df: pd.DataFrame, *, seed: int = 0, spec: ModelSpec = PRODU
     model.eval()
 
     from shipml.modeling.mlp import predict_scores
-    from shipml.evaluation.cost import decision_cost
 
     scores_val, amounts_val = predict_scores(model, X_val), df_val["amount"].to_numpy()
-    costs = dict(cost_fp=scenario.cost_fp, cost_fn_fraction=scenario.cost_fn_fraction, amounts=amounts_val,
-                 cost_review=scenario.cost_review)
-    candidates = {
-        "threshold": DecisionPolicy.threshold_rule(best_threshold(y_val, scores_val, **costs)),
-        "expected_loss": DecisionPolicy.expected_loss_rule(scenario),
-    }
-    candidates = {kind: rule.within_capacity(scores_val, amounts_val, scenario.review_capacity)
-                  for kind, rule in candidates.items()}
-    val_cost = {kind: decision_cost(y_val, rule.hold(scores_val, amounts_val), **costs)
-                for kind, rule in candidates.items()}
+    chosen_policy, val_cost = choose_policy(y_val, scores_val, amounts_val, scenario=scenario, policy=policy)
     chosen = min(val_cost, key=val_cost.get) if policy == "best" else policy
     facts = {"spec": asdict(spec), "seed": seed, "n_train": len(df_train), "n_val": len(df_val),
              "train_period": [str(df_train["timestamp"].min()), str(df_train["timestamp"].max())],
              "validation_cost_eur": {k: round(v, 2) for k, v in val_cost.items()}, "policy": chosen}
-    return FittedModel(model, encoder, candidates[chosen], spec, history, facts)
+    return FittedModel(model, encoder, chosen_policy, spec, history, facts)

@@ -79,10 +79,10 @@ def _field_name(location) -> str:
     return ".".join(str(part) for part in location) or "the configuration"
 
 
-def _sentence(error: dict) -> str:
+def _sentence(error: dict, model=TrainConfig) -> str:
     field = _field_name(error.get("loc", ()))
     if error.get("type") == "extra_forbidden":
-        close = difflib.get_close_matches(field, TrainConfig.model_fields, n=1)
+        close = difflib.get_close_matches(field, model.model_fields, n=1)
         return f"unknown field {field!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
     message = error.get("msg", "is not valid").removeprefix("Value error, ")
     if error.get("loc"):
@@ -90,19 +90,19 @@ def _sentence(error: dict) -> str:
     return message
 
 
-def parse_config(data, source: str = "the configuration") -> TrainConfig:
-    """A TrainConfig from a dict (as YAML gives), or a ConfigError naming `source` and the field."""
+def parse_config(data, source: str = "the configuration", model=TrainConfig) -> TrainConfig:
+    """A TrainConfig (or a `model` that extends it) from a dict (as YAML gives), or a ConfigError naming the field."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source} should hold a mapping of settings (field: value), not a {type(data).__name__}.")
     try:
-        return TrainConfig(**{str(key): value for key, value in data.items()})
+        return model(**{str(key): value for key, value in data.items()})
     except ValidationError as error:
-        raise ConfigError(f"{source}: " + "; ".join(_sentence(e) for e in error.errors()) + ".") from None
+        raise ConfigError(f"{source}: " + "; ".join(_sentence(e, model) for e in error.errors()) + ".") from None
 
 
-def load_config(path) -> TrainConfig:
+def load_config(path, model=TrainConfig) -> TrainConfig:
     """Read and validate a YAML configuration file; every problem is a ConfigError naming the file and field."""
     import yaml
 
@@ -118,4 +118,4 @@ def load_config(path) -> TrainConfig:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(error, "problem", None) or "it cannot be parsed"
         raise ConfigError(f"{str(path)!r} is not valid YAML{where}: {problem}.") from None
-    return parse_config(data, source=repr(str(path)))
+    return parse_config(data, source=repr(str(path)), model=model)
