@@ -61,11 +61,14 @@ $(AXE_JS): Makefile
 	rm -rf _test_js/.pack
 
 # ---- the book: rebuilt only when a source or the library changed ----
-# The execution cache keys on a notebook's code, not on the shipml code it
-# imports: a changed library clears the cache, and Sphinx's saved state so that
-# unchanged pages are read (and executed) again: no stale output is shown.
+# A changed library clears nothing: `shipml execute` executes again exactly the
+# notebooks whose own code or whose shipml code (the modules they use,
+# transitively, and those modules' data files) changed, rewrites their check
+# logs and removes their saved pages, so Sphinx reads those pages again
+# (shipml.course.execution); a change to the book's extension or what it
+# imports has Sphinx read every page again (shipml.course.sphinxext's
+# env_version). This stamp only marks the library as seen.
 _build/.library: $(LIBRARY) | $(STAMP)
-	rm -rf _build/.jupyter_cache _build/.doctrees _build/checks
 	@mkdir -p _build && touch $@
 
 # Every notebook is executed once, two at a time, into the book's cache

@@ -31,11 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from shipml.course.execution import execute_course  # noqa: E402
+from shipml.course.execution import COURSE_BUDGET_S, NOTEBOOK_BUDGET_S, execute_course  # noqa: E402
 from shipml.course.notebooks import front_matter  # noqa: E402
 
-NOTEBOOK_BUDGET_S = 60
-COURSE_BUDGET_S = 600  # 14 chapters of three notebooks: about 45 s a chapter on average
 MAKE_BOOK_BUDGET_S = 15
 
 

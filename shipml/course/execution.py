@@ -20,10 +20,33 @@ of each run, the kernel's start-up and the first cell (the imports and set-up) g
 A notebook whose front matter says `shipml: {runs_alone: true}` (one that
 asserts timing ratios) runs while no other notebook runs. The kernel starts in
 the notebook's own folder, as in Jupyter and in the book build.
+
+When is a notebook executed again? jupyter-cache keys a notebook on its own
+code only, so `execute_course` adds the library: a notebook runs again when
+its code changed, when it has no check log, or when the hash of the `shipml`
+code it uses changed (`library_dependencies`): the modules its code cells
+import or name in a string (a server's app, `-m shipml.workflows.train`),
+those the book's kernels import (`FIGURES_HOOK`), the modules all of those
+import, transitively (`shipml.workflows.pipeline.module_sources`, the rule
+cached pipeline stages follow), and the data files (`prices.csv`,
+`questions.yaml`, ...) in those modules' folders. A cell that does not parse
+makes the notebook depend on the whole package. The hash each notebook was
+executed with is kept beside the cache, in `shipml-deps.json`; an edit that is
+reverted, or one to a module no notebook uses, executes nothing.
+
+A notebook executed into the book's own cache also has its saved page state
+(`_build/.doctrees/<page>.doctree`) removed, so the next build reads the page
+again with the new outputs: its source did not change, and Sphinx re-reads
+only pages whose source, dependencies or saved state changed. The source is
+left alone (touching it would change a file the author owns). A notebook
+that fails loses its cache record too, so no build shows the outputs it had
+with the old library.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import os
 import time
@@ -37,7 +60,13 @@ from shipml.course.static import BOOK_BUILD_ENV
 CACHE_DIR = Path("_build") / ".jupyter_cache"   # the book's cache (Jupyter Book's default place)
 CHECK_LOG_DIR = Path("_build") / "checks"
 REPORT = Path("_build") / "execution.json"
+DOCTREES = Path("_build") / ".doctrees"          # Sphinx's saved state of each page (Jupyter Book's place)
+DEPENDENCIES = "shipml-deps.json"                # in the cache folder: the library hash each notebook ran with
 TIMEOUT_S = 60  # per cell, as the book's `execute.timeout`
+# CONTRIBUTING.md's budgets, on 2 CPU cores: one notebook (unless its front matter's
+# `shipml.runtime_budget_s` says less), and every notebook of the course together
+NOTEBOOK_BUDGET_S = 60
+COURSE_BUDGET_S = 600  # 14 chapters of three notebooks: about 45 s a chapter on average
 FIGURES_HOOK = "from shipml.course.figures import describe_figures; describe_figures()"
 
 
@@ -139,6 +168,113 @@ def execute(path, *, timeout_s: float = TIMEOUT_S, env: dict[str, str] | None = 
     return Execution(Path(path), seconds, error, notebook, "failed" if error else "executed", kernel_s, first_s)
 
 
+def _package_modules(package: str, folder: Path) -> set[str]:
+    """Every module in a package's folder and its subfolders, by name."""
+    names = set()
+    for file in folder.rglob("*.py"):
+        parts = file.relative_to(folder).with_suffix("").parts
+        names.add(".".join((package, *(parts[:-1] if parts[-1] == "__init__" else parts))))
+    return names
+
+
+def _every_module() -> set[str]:
+    """Every module of the tracked packages (for a notebook whose code cannot be read)."""
+    from shipml.workflows.pipeline import CODE_PACKAGES, _module_file
+
+    return set().union(*(_package_modules(p, _module_file(p).parent) for p in CODE_PACKAGES if _module_file(p)))
+
+
+RUN_TIME_IMPORTS = {"import_module", "__import__", "iter_modules", "walk_packages"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _imports_at_run_time(source: str) -> bool:
+    """Does the source import modules it finds at run time (a call above whose argument is not a literal name)?"""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            literal = node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+            if called in RUN_TIME_IMPORTS and not literal:
+                return True
+    return False
+
+
+def _imported_at_run_time(name: str, source: str) -> set[str]:
+    """Every module of `name`'s package if its source imports modules it finds at run time, else nothing.
+
+    `shipml.course.checks` imports each module of its folder (`pkgutil.iter_modules`); an `import_module` of a
+    computed name could import any of them too. A literal name is not at run time: `source_modules` reads it.
+    """
+    from shipml.workflows.pipeline import _module_file
+
+    if not _imports_at_run_time(source):
+        return set()
+    path = _module_file(name)
+    return _package_modules(name if path.name == "__init__.py" else name.rpartition(".")[0], path.parent)
+
+
+def library_modules(names) -> dict[str, str]:
+    """{module: source} of the `shipml` code that importing `names` runs: the modules they import or name in a
+    string, transitively, and every module of a package that finds its modules at run time."""
+    from shipml.workflows.pipeline import module_sources
+
+    sources = module_sources(names, named=True)
+    while extra := set().union(*(_imported_at_run_time(n, text) for n, text in sources.items())) - set(sources):
+        sources = module_sources(set(sources) | extra, named=True)
+    return sources
+
+
+def library_dependencies(path, notebook=None) -> dict:
+    """The `shipml` code the notebook at `path` runs: {"library": hash, "modules": [names], "data": [files]}.
+
+    `notebook`: the notebook as `read_notebook` gives it, if already read.
+    """
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from shipml.workflows.lineage import digest
+    from shipml.workflows.pipeline import _module_file, source_modules
+
+    notebook = notebook if notebook is not None else read_notebook(path)
+    transform = TransformerManager().transform_cell  # IPython's syntax (%magic, !cmd) as the Python it runs
+    names = source_modules(FIGURES_HOOK, named=True)
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            names |= source_modules(transform(cell.source), "__notebook__", named=True)
+        except SyntaxError:  # a cell that does not parse: it may import anything
+            names |= _every_module()
+    sources = library_modules(names)
+    folders = sorted({_module_file(name).parent for name in sources})
+    data = sorted(file for folder in folders for file in folder.iterdir()
+                  if file.is_file() and file.suffix not in (".py", ".pyc") and not file.name.startswith("."))
+    parts = [part for name, text in sources.items() for part in (name.encode(), text.encode())]
+    parts += [part for file in data for part in (file.name.encode(), file.read_bytes())]
+    return {"library": digest(*parts), "modules": list(sources), "data": [f"{f.parent.name}/{f.name}" for f in data]}
+
+
+def _read_dependencies(file: Path) -> dict:
+    try:
+        known = json.loads(file.read_text())
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _write_dependencies(file: Path, known: dict) -> None:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    partial = file.with_suffix(".partial")
+    partial.write_text(json.dumps(dict(sorted(known.items())), indent=1))
+    partial.replace(file)  # whole or not at all, even if the run is stopped
+
+
+def _page(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def course_notebooks(root=".") -> list[Path]:
     """Every notebook the book executes: the ToC's files that are notebooks (a `kernelspec` in the front matter)."""
     from shipml.course.notebooks import toc_paths
@@ -171,25 +307,33 @@ def execute_course(root=".", paths=None, *, jobs: int = 2, timeout_s: float = TI
 
     Returns one Execution per notebook, in the order given: "cached" (nothing
     run), "executed" or "failed" (with the error). Also writes the check logs
-    and `_build/execution.json`.
+    and `_build/execution.json`. A notebook whose `shipml` code changed since
+    it was cached runs again (the module docstring says how that is decided).
     """
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
     root = Path(root).resolve()
     paths = [Path(p).resolve() for p in (paths if paths is not None else course_notebooks(root))]
-    cache = get_cache(str(Path(cache_dir) if cache_dir else root / CACHE_DIR))
+    cache_folder = Path(cache_dir).resolve() if cache_dir else root / CACHE_DIR
+    books_cache = cache_folder == (root / CACHE_DIR).resolve()  # the cache the book's pages are read from
+    cache = get_cache(str(cache_folder))
     logs = root / CHECK_LOG_DIR
     logs.mkdir(parents=True, exist_ok=True)
+    deps_file = cache_folder / DEPENDENCIES
+    known = _read_dependencies(deps_file)
 
     results: dict[Path, Execution] = {}
-    todo = []
+    todo, library = [], {}
     for path in paths:
+        notebook = read_notebook(path)
+        library[path] = library_dependencies(path, notebook)  # before it runs: an edit meanwhile runs it again
         try:
-            record = cache.match_cache_notebook(read_notebook(path))
+            record = cache.match_cache_notebook(notebook)
         except KeyError:
             record = None
-        if record is not None and check_log(root, path).exists():
+        same_library = (known.get(_page(root, path)) or {}).get("library") == library[path]["library"]
+        if record is not None and same_library and check_log(root, path).exists():
             seconds = float(record.data.get("execution_seconds") or 0.0)
             results[path] = Execution(path, seconds, status="cached")
         else:
@@ -212,6 +356,16 @@ def execute_course(root=".", paths=None, *, jobs: int = 2, timeout_s: float = TI
         if notebook is not None:
             cache.cache_notebook_bundle(CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds}),
                                         check_validity=False, overwrite=True)
+            known[_page(root, path)] = library[path]
+        else:
+            known.pop(_page(root, path), None)
+            try:  # the outputs it had with the code it ran before: no page may show them now
+                cache.remove_cache(cache.match_cache_notebook(read_notebook(path)).pk)
+            except KeyError:
+                pass
+        _write_dependencies(deps_file, known)
+        if books_cache and path.is_relative_to(root):  # the page is read again, with what the cache now holds
+            (root / DOCTREES / path.relative_to(root)).with_suffix(".doctree").unlink(missing_ok=True)
         if bar is not None:
             bar.set_postfix_str(f"{path.name} {seconds:.1f} s{' FAILED' if error else ''}")
             bar.update(1)

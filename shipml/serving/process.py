@@ -3,7 +3,7 @@
     from shipml.serving.process import serve
     with serve("models", log_file=tmp / "requests.jsonl") as server:
         httpx.post(server.url + "/predict", json=transaction)
-    server.returncode          # 0: uvicorn shut down gracefully on SIGTERM
+    server.returncode          # 0: uvicorn shut down gracefully on SIGTERM (-9: it had to be killed)
 
 `serve` picks a free port on 127.0.0.1 (none is hard-coded), starts uvicorn
 in a subprocess, and waits for GET /ready. If the process dies or is not
@@ -14,6 +14,17 @@ requests in flight and runs the app's shutdown) and kills the process only if
 it has not exited within `stop_timeout_s`. Should the block never be left (a
 kernel killed mid-chapter), the server still ends with this process: on
 Linux it gets SIGTERM when its parent dies, and an atexit hook stops it.
+
+The process is uvicorn's own command line (`python -m shipml.serving.process`
+takes uvicorn's arguments) with one difference: the exit code. Since 0.29,
+uvicorn ends a graceful shutdown by raising the signal it caught once more,
+with the handler it found at start-up, so that under Python's default
+handler the process dies of SIGTERM (exit code -15) even though it shut down
+cleanly. Here the handler it finds turns SIGTERM into a normal exit, so a
+server stopped by `Server.stop` exits 0 after its shutdown, whatever the app
+(`shipml.serving.app`, `shipml.monitoring.prometheus`, `shipml.retrieval.service`);
+a SIGTERM before uvicorn takes over the signals (while Python starts) also
+ends it with 0. A server that had to be killed exits -9.
 """
 
 from __future__ import annotations
@@ -107,7 +118,7 @@ def serve(artifact_path, *, log_file=None, startup_timeout_s: float = 15.0, stop
                    "SHIPML_LOG_FILE": str(Path(log_file).resolve()) if log_file else "",
                    "SHIPML_LOAD_DELAY_S": str(load_delay_s), "PYTHONUNBUFFERED": "1",
                    "SHIPML_HISTORY": str(Path(history).resolve()) if history else "", **(env or {})}
-    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
+    command = [sys.executable, "-m", "shipml.serving.process", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
                "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", str(int(stop_timeout_s))]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr_file, env=environment,
                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
@@ -131,3 +142,20 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
     except OSError:
         pass
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(0)
+
+
+def _uvicorn(argv: list[str]) -> None:
+    """The server process: uvicorn's command line, where SIGTERM (stop as asked) ends with exit code 0."""
+    # uvicorn keeps this handler aside while it serves and calls it once its graceful shutdown is done
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    from uvicorn.main import main
+
+    main(args=argv, prog_name="uvicorn")
+
+
+if __name__ == "__main__":
+    _uvicorn(sys.argv[1:])

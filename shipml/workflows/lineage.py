@@ -102,7 +102,7 @@ def library_versions(names=LIBRARIES) -> dict[str, str]:
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def _user() -> str:
@@ -131,7 +131,7 @@ class LineageRecord:
         return json.loads(_canonical(asdict(self)))
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LineageRecord":
+    def from_dict(cls, data: dict) -> LineageRecord:
         """The record a `to_dict` wrote; unknown keys are an error, so a record of another schema is noticed."""
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:

@@ -40,6 +40,7 @@ import importlib.util
 import inspect
 import json
 import platform
+import re
 import sys
 import textwrap
 import time
@@ -48,9 +49,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from shipml.workflows.lineage import content_hash, digest, library_versions, record_lineage
+from shipml.workflows.lineage import (
+    content_hash,
+    digest,
+    library_versions,
+    record_lineage,
+)
 
-__all__ = ["CODE_PACKAGES", "KEY_LIBRARIES", "Pipeline", "Run", "Stage", "code_modules", "environment", "stage"]
+__all__ = ["CODE_PACKAGES", "KEY_LIBRARIES", "Pipeline", "Run", "Stage", "code_modules", "environment",
+           "module_sources", "source_modules", "stage"]
 
 
 @dataclass(frozen=True)
@@ -129,9 +136,32 @@ def _names(code) -> set:
     return names
 
 
-def _module_imports(name: str, source: str) -> set:
-    """The tracked modules a module's source imports, at the top or inside a function."""
-    return {m for m in _imported_names(name, source) if _tracked(m) and _module_file(m) is not None}
+def source_modules(source: str, name: str = "__main__", *, named: bool = False) -> set:
+    """The tracked modules a module's (or a notebook cell's) source imports, at the top or inside a function.
+
+    `named`: also the modules its strings name, e.g. "shipml.serving.app:app_from_env" or
+    "-m shipml.workflows.train" (a process it starts runs them), but not its docstrings' words.
+    """
+    names = set(_imported_names(name, source)) | (_named_in_strings(source, CODE_PACKAGES) if named else set())
+    return {m for m in names if _tracked(m) and _module_file(m) is not None}
+
+
+@functools.lru_cache(maxsize=1024)
+def _named_in_strings(source: str, packages: tuple) -> frozenset:
+    """Every prefix of each dotted name in `packages` (or `pkg/a/b.py` path) in the source's string constants."""
+    packages = "|".join(re.escape(p) for p in packages)
+    dotted = re.compile(rf"(?<![\w.])(?:{packages})(?:\.[A-Za-z_]\w*)*")
+    path = re.compile(rf"(?<![\w.])((?:{packages})(?:/[A-Za-z_]\w*)+)\.py\b")
+    nodes = list(ast.walk(ast.parse(source)))
+    docstrings = {id(node.value) for node in nodes if isinstance(node, ast.Expr)}  # and other bare strings
+    found = set()
+    for node in nodes:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            names = dotted.findall(node.value) + [p.replace("/", ".") for p in path.findall(node.value)]
+            for full in names:
+                parts = full.split(".")
+                found |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+    return frozenset(found)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -159,15 +189,28 @@ def _is_package(name: str) -> bool:
 
 
 def _module_file(name: str):
+    """The source file of module `name` (a package's `__init__.py`), or None; found without importing anything."""
     loaded = getattr(sys.modules.get(name), "__file__", None)
     if loaded:
         return Path(loaded) if loaded.endswith(".py") else None
+    top, _, rest = name.partition(".")
     try:
-        spec = importlib.util.find_spec(name)
+        spec = importlib.util.find_spec(top)  # a top-level name is found, not imported (a submodule's parent would be)
     except (ImportError, ValueError):
         return None
-    origin = getattr(spec, "origin", None)
-    return Path(origin) if origin and origin.endswith(".py") else None
+    if spec is None:
+        return None
+    if not rest:
+        return Path(spec.origin) if spec.origin and spec.origin.endswith(".py") else None
+    *packages, last = rest.split(".")
+    folders = [Path(folder) for folder in (spec.submodule_search_locations or ())]
+    for part in packages:
+        folders = [folder / part for folder in folders if (folder / part).is_dir()]
+    for folder in folders:  # a package before a module of the same name, as Python's path finder does
+        for candidate in (folder / last / "__init__.py", folder / f"{last}.py"):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def _contents(cell):
@@ -203,7 +246,15 @@ def _dependencies(fn) -> tuple[list, set]:
 
 def code_modules(fn) -> dict[str, str]:
     """{module: source} of the `CODE_PACKAGES` modules that `fn` uses, and the modules they import, transitively."""
-    todo = sorted(_dependencies(fn)[1])
+    return module_sources(_dependencies(fn)[1])
+
+
+def module_sources(names, *, named: bool = False) -> dict[str, str]:
+    """{module: source} of the modules `names` and those they import, transitively (a package's parents too).
+
+    `named`: also follow the modules their strings name (`source_modules`).
+    """
+    todo = sorted(name for name in names if _tracked(name))
     sources = {}
     while todo:
         name = todo.pop()
@@ -213,7 +264,7 @@ def code_modules(fn) -> dict[str, str]:
         if path is None:
             continue
         sources[name] = path.read_text()
-        todo.extend(sorted(_module_imports(name, sources[name]) - set(sources)))
+        todo.extend(sorted(source_modules(sources[name], name, named=named) - set(sources)))
         parent = name.rpartition(".")[0]
         if parent:
             todo.append(parent)  # importing a.b runs a/__init__.py first
@@ -253,7 +304,7 @@ class Pipeline:
                 raise TypeError(f"{s!r} is not a stage: decorate it with @stage(outputs=[...]).")
             clash = produced & set(s.outputs)
             if clash:
-                raise ValueError(f"stage {s.name} produces {sorted(clash)[0]!r}, which an earlier stage produces.")
+                raise ValueError(f"stage {s.name} produces {min(clash)!r}, which an earlier stage produces.")
             produced |= set(s.outputs)
 
     def run(self, sources: dict, params: dict | None = None) -> Run:
@@ -316,6 +367,6 @@ class Pipeline:
             raise ValueError(f"stage {s.name} should return {len(s.outputs)} table(s) ({', '.join(s.outputs)}).")
         for name, table in zip(s.outputs, produced):
             if not isinstance(table, pd.DataFrame):
-                raise ValueError(f"stage {s.name}: output {name!r} should be a pandas DataFrame, "
-                                 f"not {type(table).__name__}.")
+                raise TypeError(f"stage {s.name}: output {name!r} should be a pandas DataFrame, "
+                                f"not {type(table).__name__}.")
         return dict(zip(s.outputs, produced))

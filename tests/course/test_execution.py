@@ -175,3 +175,104 @@ def test_do_the_books_kernels_describe_each_figure_and_draw_the_explorers_states
     figure, explorer = cells[0].outputs[0]["data"], cells[1].outputs[0]["data"]
     assert figure["text/plain"] == "Figure: Cost (x: threshold; y: cost (EUR); lines: model)" and "image/png" in figure
     assert 'class="shipml-explorer-static"' in explorer["text/html"]
+
+
+# --- the library a notebook uses: executed again when it changed, and only then -----------------
+
+
+@pytest.fixture
+def fake_library(tmp_path, monkeypatch):
+    """A package `fakeship` tracked as shipml is: `used` imports `helper` and reads `table.csv`; `unrelated`."""
+    from shipml.workflows import pipeline
+
+    lib = tmp_path / "lib"
+    package = lib / "fakeship"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "helper.py").write_text("FACTOR = 2\n")
+    (package / "used.py").write_text(textwrap.dedent("""\
+        from pathlib import Path
+        from fakeship.helper import FACTOR
+
+        def value():
+            return FACTOR * len(Path(__file__).with_name("table.csv").read_text().splitlines())
+        """))
+    (package / "unrelated.py").write_text("NOTHING = None\n")
+    (package / "table.csv").write_text("a\n1\n")
+    monkeypatch.setattr(pipeline, "CODE_PACKAGES", ("shipml", "fakeship"))
+    monkeypatch.syspath_prepend(str(lib))
+    monkeypatch.setenv("PYTHONPATH", str(lib))  # the kernels import it too
+    return package
+
+
+def test_is_a_notebook_executed_again_when_the_library_code_it_uses_changes_and_only_then(tmp_path, capsys,
+                                                                                          fake_library):
+    solution = _notebook("Solution", REGISTER, "from fakeship.used import value\nprint(value())",
+                         "def double(x):\n    return 2 * x", 'print(run("ch99-ex1", double))')
+    root = _course(tmp_path / "course", CHAPTER_OK, solution, EXERCISE_OK)
+    assert _execute(root, capsys)[0] == 0
+    deps = json.loads((root / "_build" / ".jupyter_cache" / "shipml-deps.json").read_text())
+    assert "fakeship.helper" in deps["solutions/99-planted.md"]["modules"]
+    assert "fakeship.helper" not in deps["chapters/99-planted.md"]["modules"]
+    doctrees = {page: root / "_build" / ".doctrees" / f"{page}.doctree" for page in ("chapters/99-planted",
+                                                                                      "solutions/99-planted")}
+    for doctree in doctrees.values():
+        doctree.parent.mkdir(parents=True, exist_ok=True)
+        doctree.write_text("a page Sphinx read before")
+    log = check_log(root, "solutions/99-planted.md")
+
+    # a module no notebook uses, and an edit undone before the next run: nothing runs, nothing is re-read
+    (fake_library / "unrelated.py").write_text("NOTHING = 1\n")
+    (fake_library / "helper.py").write_text("FACTOR = 3\n")
+    (fake_library / "helper.py").write_text("FACTOR = 2\n")
+    status, text = _execute(root, capsys)
+    assert status == 0 and "0 notebook(s) executed" in text and "3 cached" in text, text
+    assert all(doctree.exists() for doctree in doctrees.values())
+
+    # a module the solution imports through another: it alone runs again, its log and its page are new
+    (fake_library / "helper.py").write_text("FACTOR = 3\n")
+    log.write_text('{"exercise_id": "ch99-ex1", "status": "failed"}\n')
+    status, text = _execute(root, capsys)
+    assert status == 0 and "1 notebook(s) executed" in text and "2 cached" in text, text
+    assert [json.loads(line)["status"] for line in log.read_text().splitlines()] == ["passed"]
+    assert not doctrees["solutions/99-planted"].exists() and doctrees["chapters/99-planted"].exists()
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(root / "_build" / ".jupyter_cache"))
+    record = cache.match_cache_notebook(read_notebook(root / "solutions" / "99-planted.md"))
+    assert cache.get_cache_bundle(record.pk).nb.cells[1].outputs[0]["text"] == "6\n"  # 3 x 2 lines: the new code
+
+    # a data file in the folder of a module it uses
+    (fake_library / "table.csv").write_text("a\n1\n2\n")
+    status, text = _execute(root, capsys)
+    assert status == 0 and "1 notebook(s) executed" in text and "2 cached" in text, text
+
+
+def test_which_library_code_counts_for_a_notebook(tmp_path, fake_library):
+    from shipml.course.execution import library_dependencies
+
+    (fake_library / "served.py").write_text("def app():\n    return None\n")
+    (fake_library / "plugins").mkdir()
+    (fake_library / "plugins" / "__init__.py").write_text(
+        "import importlib, pkgutil\n"
+        "for info in pkgutil.iter_modules(__path__):\n"
+        "    importlib.import_module(f'{__name__}.{info.name}')\n")
+    (fake_library / "plugins" / "one.py").write_text("ONE = 1\n")
+
+    def modules(*cells):
+        page = tmp_path / "page.md"
+        page.write_text(_notebook("Page", *cells))
+        return set(library_dependencies(page)["modules"])
+
+    assert {"fakeship", "fakeship.used", "fakeship.helper"} <= modules("from fakeship.used import value")
+    assert "fakeship.unrelated" not in modules("from fakeship.used import value")
+    # a module a server or a command runs is named in a string, not imported
+    assert "fakeship.served" in modules('command = ["python", "-m", "uvicorn", "fakeship.served:app"]')
+    assert "fakeship.served" not in modules('"""fakeship.served, in a docstring, is only words"""')
+    # a package that imports its modules at run time uses all of them
+    assert "fakeship.plugins.one" in modules("import fakeship.plugins")
+    # IPython's syntax is read as the Python it runs; a cell that does not parse may use anything
+    assert "fakeship.used" in modules("%matplotlib inline\nfrom fakeship import used")
+    assert {"fakeship.unrelated", "shipml.data"} <= modules("from fakeship import used\nprint(1")
+    # the book's kernels import the figure describer: every notebook depends on it
+    assert "shipml.course.figures" in modules("x = 1")

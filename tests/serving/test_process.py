@@ -1,5 +1,7 @@
 """The server as a real process on 127.0.0.1: ready, answering, always stopped, failing fast with a reason."""
 
+import textwrap
+
 import httpx
 import numpy as np
 import pytest
@@ -27,6 +29,39 @@ def test_does_a_real_server_start_answer_and_stop_gracefully(artifact_folder, tm
         process = server.process
     assert process.poll() is not None  # stopped on leaving the block
     assert '"event": "shutdown"' in log.read_text().splitlines()[-1]
+    assert server.returncode == 0  # a graceful shutdown on SIGTERM, not a death by the signal (-15)
+
+
+def test_does_the_monitoring_chapters_server_exit_0_after_its_graceful_shutdown(artifact_folder, tmp_path):
+    log = tmp_path / "requests.jsonl"
+    with serve(artifact_folder, log_file=log, app="shipml.monitoring.prometheus:instrumented_app_from_env") as server, \
+            httpx.Client(base_url=server.url, trust_env=False) as client:
+        assert client.post("/predict", json=GOOD).status_code == 200
+        assert "shipml_payments_scored_total 1.0" in client.get("/metrics").text
+    assert '"event": "shutdown"' in log.read_text().splitlines()[-1]
+    assert server.returncode == 0  # uvicorn re-raises the SIGTERM it handled: the process must not die of it
+
+
+def test_is_a_server_that_ignores_sigterm_killed_and_said_so(tmp_path):
+    """Exit code 0 means a graceful shutdown: a server that had to be killed says -9."""
+    (tmp_path / "stubborn.py").write_text(textwrap.dedent("""
+        import time
+        from contextlib import asynccontextmanager
+        from fastapi import FastAPI
+
+        @asynccontextmanager
+        async def lifespan(app):
+            yield
+            time.sleep(30)  # a shutdown that does not end in time
+
+        def make():
+            app = FastAPI(lifespan=lifespan)
+            app.get("/ready")(lambda: {})
+            return app
+        """))
+    with serve(tmp_path, app="stubborn:make", env={"PYTHONPATH": str(tmp_path)}, stop_timeout_s=1) as server:
+        pass
+    assert server.returncode == -9
 
 
 def test_is_the_server_stopped_even_when_the_block_fails(artifact_folder):

@@ -93,6 +93,24 @@ def test_are_mistakes_explained_in_a_sentence(source, tmp_path):
     with pytest.raises(ValueError, match="should return 2 table"):
         Pipeline([broken], tmp_path / "c2").run({"numbers": source})
 
+    @stage(outputs=["table"])
+    def not_a_table(numbers):
+        return {"table": [1, 2]}
+
+    with pytest.raises(TypeError, match="output 'table' should be a pandas DataFrame, not list"):
+        Pipeline([not_a_table], tmp_path / "c3").run({"numbers": source})
+
+    @stage(outputs=["b", "a"])
+    def first(numbers):
+        return numbers, numbers
+
+    @stage(outputs=["a", "b"])
+    def again(b):
+        return b, b
+
+    with pytest.raises(ValueError, match="stage again produces 'a', which an earlier stage produces"):
+        Pipeline([first, again], tmp_path / "c4")
+
 
 @pytest.fixture
 def helper_package(tmp_path, monkeypatch):
@@ -170,3 +188,25 @@ def test_do_the_stages_of_the_chapter_see_the_shipml_modules_they_use():
         return ingest_batches(batch_folder)
     modules = code_modules(ingest.fn)
     assert {"shipml.data.ingestion", "shipml.data.validation", "shipml.data.contract"} <= set(modules)
+
+
+def test_are_the_modules_found_from_source_without_importing_them(tmp_path, monkeypatch):
+    from shipml.workflows.pipeline import module_sources, source_modules
+
+    package = tmp_path / "pkgs" / "unloaded"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("raise RuntimeError('imported')\n")  # importing it would fail
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "leaf.py").write_text("from unloaded import other\n")
+    (package / "other.py").write_text("K = 1\n")
+    (package / "named.py").write_text("K = 2\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "pkgs"))
+    monkeypatch.setattr(pipeline_module, "CODE_PACKAGES", ("shipml", "unloaded"))
+
+    found = module_sources(["unloaded.sub.leaf", "unloaded.missing", "pandas"])
+    assert sorted(found) == ["unloaded", "unloaded.other", "unloaded.sub", "unloaded.sub.leaf"]
+    assert "unloaded" not in sys.modules
+    # strings that name a module count only when asked (a command or a server's app), never a docstring
+    code = '"""unloaded.other"""\ncommand = ["python", "-m", "unloaded.named"]\n'
+    assert source_modules(code) == set()
+    assert source_modules(code, named=True) == {"unloaded", "unloaded.named"}
