@@ -7,6 +7,7 @@
     notebooks.EXERCISE_ID.match("ch01-ex2")       # an exercise id; its group "chapter" is "01"
     notebooks.CHECK_CALL.finditer(code)           # Check("ch01-ex2", target) calls: groups id, target
     notebooks.front_matter("chapters/01-ml-engineering.md")   # the validated `shipml:` block
+    notebooks.front_matter("solutions/14-capstone.md")["review"]   # its manual-review rubric, validated
     notebooks.title("chapters/01-ml-engineering.md")          # the first `# ` heading
 
 The one place that knows how the course's files are named and ordered, so the
@@ -40,6 +41,7 @@ __all__ = [
     "doc_name",
     "front_matter",
     "front_matter_lines",
+    "review_problem",
     "read_toc",
     "relative",
     "title",
@@ -66,7 +68,13 @@ _SHIPML_KEYS = {
     "runs_alone": "true or false: true when the notebook asserts timing ratios, so no other notebook runs beside it",
     "skills": "a mapping from competency ids (shipml.course.competencies) to lists of short phrases: the skills"
               " the chapter builds",
+    "review": "a list of manual-review rows, each with id, criterion, points and levels (full, half, none):"
+              " the rubric an instructor marks by hand (in the solution notebook only)",
 }
+# A row of `shipml.review`: what an instructor marks by hand (shipml.course.instructor.review reads it).
+REVIEW_KEYS = ("id", "criterion", "points", "levels")
+REVIEW_LEVELS = ("full", "half", "none")
+REVIEW_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class AuthoringError(ValueError):
@@ -195,10 +203,54 @@ def _yaml_line(text: str, keys: list[str]) -> int:
         match = None
         if isinstance(node, yaml.MappingNode):
             match = next(((k, v) for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            match = (node.value[key], node.value[key])  # a list item: its own line
         if match is None:
             break
         line, node = match[0].start_mark.line + 2, match[1]  # the YAML starts on file line 2
     return line
+
+
+def review_problem(rows) -> tuple[list, str] | None:
+    """What is wrong with a `shipml.review` value, as (the path to the bad field, a sentence), or None.
+
+    The path (e.g. `[2, "points"]`, below `shipml.review`) lets a caller name the file's line;
+    the sentence names the row (1-based, and its id where it has one) and the field.
+    """
+    if not isinstance(rows, list):
+        return [], f"shipml.review must be a list of rows (id, criterion, points, levels), not {rows!r}"
+    seen: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        name = f"shipml.review row {i + 1}"
+        if not isinstance(row, dict):
+            return [i], f"{name} must be a mapping with the keys {', '.join(REVIEW_KEYS)}, not {row!r}"
+        if isinstance(row.get("id"), str):
+            name += f" ({row['id']})"
+        unknown = [k for k in row if k not in REVIEW_KEYS]
+        if unknown:
+            return [i, unknown[0]], f"{name} has an unknown key {unknown[0]!r}: the keys are {', '.join(REVIEW_KEYS)}"
+        missing = [k for k in REVIEW_KEYS if k not in row]
+        if missing:
+            return [i], f"{name} lacks {missing[0]!r}: every row has {', '.join(REVIEW_KEYS)}"
+        row_id, criterion, points, levels = (row[k] for k in REVIEW_KEYS)
+        if not isinstance(row_id, str) or not REVIEW_ID.match(row_id):
+            return [i, "id"], (f"{name}: id must be a slug of lower-case letters, digits and hyphens "
+                               f"(e.g. decision-memo), not {row_id!r}")
+        if row_id in seen:
+            return [i, "id"], f"{name}: the id {row_id!r} is already the id of row {seen[row_id]}"
+        seen[row_id] = i + 1
+        if not isinstance(criterion, str) or not criterion.strip() or "\n" in criterion.strip():
+            return [i, "criterion"], f"{name}: criterion must be one sentence on one line, not {criterion!r}"
+        number = isinstance(points, (int, float)) and not isinstance(points, bool)
+        if not number or not points > 0 or points == float("inf"):
+            return [i, "points"], f"{name}: points must be a number above 0, not {points!r}"
+        if not isinstance(levels, dict) or set(levels) != set(REVIEW_LEVELS):
+            return [i, "levels"], (f"{name}: levels must say what earns full, half and no points, as "
+                                   f"{{full: ..., half: ..., none: ...}}, not {levels!r}")
+        empty = [k for k in REVIEW_LEVELS if not isinstance(levels[k], str) or not levels[k].strip()]
+        if empty:
+            return [i, "levels", empty[0]], f"{name}: levels.{empty[0]} must be a sentence, not {levels[empty[0]]!r}"
+    return None
 
 
 def front_matter(path, root=None) -> dict:
@@ -241,6 +293,7 @@ def front_matter(path, root=None) -> dict:
             "skills": isinstance(value, dict) and all(
                 isinstance(v, list) and v and all(isinstance(s, str) and s.strip() for s in v) for v in value.values()
             ),
+            "review": True,  # row by row below
         }[key]
         if not ok:
             raise AuthoringError(source, line, f"shipml.{key} must be {_SHIPML_KEYS[key]}, not {value!r}")
@@ -251,6 +304,14 @@ def front_matter(path, root=None) -> dict:
                     source, _yaml_line(text, ["shipml", key, str(unknown[0])]),
                     f"shipml.skills: {unknown[0]!r} is not a competency; the ids are {', '.join(COMPETENCIES)}",
                 )
+        if key == "review":
+            if path.parent.name == "chapters":
+                raise AuthoringError(source, line, f"shipml.review belongs in the solution notebook "
+                                     f"(solutions/{path.stem}.md), the rubric's one home, not in the chapter")
+            problem = review_problem(value)
+            if problem:
+                where, message = problem
+                raise AuthoringError(source, _yaml_line(text, ["shipml", key, *where]), message)
         if key == "prerequisites":
             unknown = [v for v in value if v not in chapters]
             if unknown:

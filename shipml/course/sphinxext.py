@@ -36,6 +36,10 @@
   kernel start-up and first cell from `shipml execute`'s `_build/execution.json`,
   the course total against its budget, and `make test`'s seconds per tier
   (`_build/test-tiers.json`), the figures `make bench` also prints.
+- `{shipml-review-rubric} 14-capstone` (on book/instructor-guide): the
+  chapter's manual-review rubric, rendered from its solution notebook's front
+  matter (`shipml.review`, shipml.course.instructor.review.rubric_markdown), so
+  the guide's table cannot drift from what `shipml grade` puts in the gradebook.
 - The course's version, from its one source (`shipml.__version__`, which a
   test holds equal to pyproject.toml's): Sphinx's `version` and `release`, the
   MyST substitution `{{ shipml_version }}`, and `{version}` in the footer
@@ -63,6 +67,7 @@ from sphinx.util import logging
 
 # Only these: the build loads neither ipywidgets nor the checks registry.
 from shipml.course import notebooks
+from shipml.course.execution import COURSE_BUDGET_S
 from shipml.course.quiz import MARKER
 from shipml.course.figures import PREFIX as FIGURE_PREFIX
 from shipml.course.static import HINTS, HINTS_IN_NOTEBOOK, MARKERS
@@ -332,9 +337,6 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
 
 # --- the execution report -------------------------------------------------------------
 
-COURSE_BUDGET_S = 300  # CONTRIBUTING.md's budgets: every notebook of the course together, on 2 CPU cores
-
-
 def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
     table, group = nodes.table(), nodes.tgroup(cols=len(header))
     table += group
@@ -403,6 +405,33 @@ class ExecutionReport(Directive):
         return execution_report(*loaded)
 
 
+# --- a chapter's manual-review rubric ----------------------------------------------------
+
+
+class ReviewRubric(Directive):
+    """`{shipml-review-rubric} 14-capstone`: the chapter's rubric from its solution's front matter, as a table."""
+
+    required_arguments = 1
+
+    def run(self):
+        from docutils.statemachine import StringList
+
+        from shipml.course.instructor.review import rubric_markdown
+
+        env = self.state.document.settings.env
+        stem = self.arguments[0]
+        env.note_dependency(str(Path(env.srcdir) / "solutions" / f"{stem}.md"))  # rebuilt when the rubric changes
+        try:
+            text = rubric_markdown(env.srcdir, stem)
+        except notebooks.AuthoringError as error:
+            logger.warning(str(error), location=(env.docname, self.lineno))
+            return [_paragraph(f"The rubric of {stem} could not be read: {error.message}")]
+        container = nodes.container()
+        self.state.nested_parse(StringList(text.splitlines(), source=f"solutions/{stem}.md"), self.content_offset,
+                                container)
+        return list(container.children)
+
+
 # --- the course's version -----------------------------------------------------------------
 
 
@@ -422,6 +451,7 @@ def _set_version(app, config) -> None:
 def setup(app):
     app.connect("config-inited", _set_version)
     app.add_directive("shipml-execution-report", ExecutionReport)
+    app.add_directive("shipml-review-rubric", ReviewRubric)
     app.add_post_transform(PreferStaticRendering)
     app.add_post_transform(DropGraderCells)
     app.add_post_transform(FigureAltText)
@@ -433,4 +463,20 @@ def setup(app):
     app.connect("html-page-context", _static_progress_bars, priority=905)
     app.connect("html-page-context", _drop_unused_widget_manager, priority=910)
     app.connect("html-page-context", _refuse_remote_assets, priority=950)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": machinery_version()}
+
+
+def machinery_version() -> int:
+    """A number that changes with the source of this extension and of the `shipml` modules it imports.
+
+    Sphinx keeps each page's doctree between builds and reads a page again only when its source (or a file it
+    noted) changed; it discards them all when an extension's `env_version` changed. So an edit to this
+    extension or to what it imports, transitively (the rule of cached pipeline stages,
+    `shipml.workflows.pipeline.module_sources`), reaches every page; an edit elsewhere in the library reads
+    again only the pages of the notebooks it executes again (`shipml.course.execution`).
+    """
+    from shipml.workflows.lineage import digest
+    from shipml.workflows.pipeline import module_sources
+
+    sources = module_sources([__name__])
+    return int(digest(*(part.encode() for item in sources.items() for part in item))[:15], 16)

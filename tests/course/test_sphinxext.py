@@ -1,6 +1,7 @@
 """The book's Sphinx extension: static quizzes, the chapter box, the .ipynb download, offline assets, no twin scripts."""
 
 import json
+from pathlib import Path
 
 from docutils import nodes
 from docutils.frontend import get_default_settings
@@ -10,6 +11,7 @@ from sphinx import addnodes
 from sphinx.builders.html._assets import _JavaScript
 
 from shipml.course import quiz, sphinxext, static
+from shipml.course.execution import COURSE_BUDGET_S
 from shipml.course.sphinxext import _dedupe_scripts
 
 
@@ -232,7 +234,63 @@ def test_does_the_execution_report_show_each_notebook_the_total_and_the_tiers():
     text = "\n".join(node.astext() for node in made)
     assert "Kernel start-up is 5% of the execution time" in text
     assert "first cell (a page's imports and set-up) 15%" in text
-    assert "chapters/02-b.md" in text and "40.0" in text and "budget 300 s: within" in text
+    assert "chapters/02-b.md" in text and "40.0" in text and f"budget {COURSE_BUDGET_S} s: within" in text
     assert "all tiers" in text and "160.0" in text
     assert sum(isinstance(node, nodes.table) for node in made) == 2
     assert execution_report(None, None)[0].astext().startswith("No execution report")
+    over = {**report, "notebooks": [{"path": "chapters/01-a.md", "seconds": COURSE_BUDGET_S + 1.0}]}
+    assert f"budget {COURSE_BUDGET_S} s: OVER" in "\n".join(node.astext() for node in execution_report(over, None))
+
+
+def test_do_the_book_and_the_benchmark_hold_one_course_budget_of_ten_minutes():
+    import runpy
+
+    from shipml.course import execution
+
+    assert sphinxext.COURSE_BUDGET_S is execution.COURSE_BUDGET_S == 600
+    bench = runpy.run_path(str(Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"), run_name="bench")
+    assert bench["COURSE_BUDGET_S"] is execution.COURSE_BUDGET_S  # imported, not a second copy
+    assert bench["NOTEBOOK_BUDGET_S"] is execution.NOTEBOOK_BUDGET_S and execution.NOTEBOOK_BUDGET_S == 60
+
+
+# --- which pages Sphinx reads again ------------------------------------------------------------
+
+
+def test_does_a_changed_extension_or_a_removed_page_state_have_sphinx_read_pages_again(tmp_path, monkeypatch):
+    from sphinx.application import Sphinx
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text("extensions = ['shipml.course.sphinxext']\n")
+    (source / "index.rst").write_text("Title\n=====\n\nA page.\n")
+    (source / "other.rst").write_text(":orphan:\n\nOther\n=====\n")
+
+    def build() -> list[str]:
+        app = Sphinx(str(source), str(source), str(tmp_path / "out"), str(tmp_path / "doctrees"), "html",
+                     status=None, warning=None)
+        read = []
+        app.connect("source-read", lambda app, docname, content: read.append(docname))
+        app.build()
+        return sorted(read)
+
+    assert build() == ["index", "other"]
+    assert build() == []  # nothing changed: nothing read
+    # what `shipml execute` does for a notebook it executed again: that page alone is read again
+    (tmp_path / "doctrees" / "other.doctree").unlink()
+    assert build() == ["other"]
+    # the extension's code changed (its env_version): every page
+    version = sphinxext.machinery_version()
+    monkeypatch.setattr(sphinxext, "machinery_version", lambda: version + 1)
+    assert build() == ["index", "other"]
+
+
+def test_does_the_extensions_version_follow_its_code_and_what_it_imports(monkeypatch):
+    from shipml.workflows import pipeline
+
+    version = sphinxext.machinery_version()
+    assert version == sphinxext.machinery_version() and isinstance(version, int)
+    sources = pipeline.module_sources(["shipml.course.sphinxext"])
+    assert {"shipml.course.sphinxext", "shipml.course.static", "shipml.course.notebooks"} <= set(sources)
+    changed = {**sources, "shipml.course.static": sources["shipml.course.static"] + "\n# an edit\n"}
+    monkeypatch.setattr(pipeline, "module_sources", lambda names: changed)
+    assert sphinxext.machinery_version() != version

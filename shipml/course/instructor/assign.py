@@ -13,9 +13,14 @@ writes
   exercises open by a relative path, the pinned `requirements.lock`, and a
   README with the instructions, the due date and how to submit;
 - `out/week3/autograder/`: `assignment.json` (per chapter: the exercises, the
-  name of the object each one grades, its points and its hidden-check cells),
-  the solution notebooks (to try the grader on), the `requirements.lock` and a
+  name of the object each one grades, its points and its hidden-check cells,
+  and the manual-review rubric of the solution's front matter, `shipml.review`,
+  which `shipml grade` turns into rows for the instructor to mark), the
+  solution notebooks (to try the grader on), the `requirements.lock` and a
   README. It never goes to students.
+
+The student README lists the rubric's rows too: what will be marked by hand is
+no secret, and students write better memos when they know what earns the points.
 
 Before the autograder is written, every file of the student pack is searched
 for solution regions and hidden-check cells (shipml.course.instructor.leaks,
@@ -30,6 +35,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from shipml.course.instructor import review
 from shipml.course.instructor.course import Chapter, InstructorError, select
 
 __all__ = ["assign", "add_arguments", "command"]
@@ -84,18 +90,24 @@ def _data_files(chapter: Chapter) -> list[tuple[Path, str]]:
     return found
 
 
-def _readme(chapters: list[Chapter], title: str, due: str | None) -> str:
+def _readme(chapters: list[Chapter], title: str, due: str | None, rubrics: dict[str, list]) -> str:
     lines = [f"# {title}", ""]
     lines.append(f"Due: **{due}**." if due else "Due: as your instructor announces.")
     lines += ["", "## What to do", ""]
     for chapter in chapters:
+        rubric = rubrics.get(chapter.stem, [])
+        reviewed = sum(r.points for r in rubric)
+        by_hand = f" checked automatically, {reviewed:g} reviewed by your instructor" if rubric else ""
         lines.append(f"- `{chapter.stem}.ipynb` — {chapter.title} "
-                     f"({chapter.facts.get('minutes', '?')} minutes; {chapter.max_points:g} points)")
+                     f"({chapter.facts.get('minutes', '?')} minutes; {chapter.max_points:g} points{by_hand})")
         for ex in chapter.exercises:
             lines.append(f"  - {ex.id}: {ex.title or ex.target} — write `{ex.target}` ({ex.points:g} point"
                          f"{'' if ex.points == 1 else 's'})")
         if chapter.quizzes:
             lines.append(f"  - quizzes {', '.join(chapter.quizzes)}: practice with instant feedback, not graded")
+        for row in rubric:
+            lines.append(f"  - reviewed by your instructor, {row.points:g} point{'' if row.points == 1 else 's'}: "
+                         f"{row.criterion} (full points: {row.levels['full']})")
     lines += [
         "",
         "Open each notebook in Jupyter with the course's Python environment (the `shipml` package and the",
@@ -153,6 +165,7 @@ def assign(root, chapters, out, *, title: str | None = None, due: str | None = N
         if not force:
             raise InstructorError(f"{out} exists and is not empty: choose another --out or pass --force to replace it")
         shutil.rmtree(out)
+    rubrics = {c.stem: review.rows(c.solution_md, root) for c in chosen}  # validated before anything is written
     title = title or "Shipping ML: " + ", ".join(c.title for c in chosen)
     student, autograder = out / "student", out / "autograder"
     student.mkdir(parents=True)
@@ -163,7 +176,7 @@ def assign(root, chapters, out, *, title: str | None = None, due: str | None = N
         for source, inside in _data_files(chapter):
             (student / inside).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, student / inside)
-    (student / "README.md").write_text(_readme(chosen, title, due), encoding="utf-8")
+    (student / "README.md").write_text(_readme(chosen, title, due, rubrics), encoding="utf-8")
     if lock.exists():
         shutil.copy2(lock, student / "requirements.lock")
         shutil.copy2(lock, autograder / "requirements.lock")
@@ -183,7 +196,8 @@ def assign(root, chapters, out, *, title: str | None = None, due: str | None = N
         "environment": _environment(root),
         "chapters": [
             {"stem": c.stem, "number": c.number, "title": c.title, "notebook": f"{c.stem}.ipynb",
-             "max_points": c.max_points, "exercises": [e.to_dict() for e in c.exercises], "quizzes": c.quizzes}
+             "max_points": c.max_points, "exercises": [e.to_dict() for e in c.exercises], "quizzes": c.quizzes,
+             "review": [r.to_dict() for r in rubrics[c.stem]]}
             for c in chosen
         ],
     }

@@ -4,6 +4,7 @@
     rows = grade("week3/autograder", "submissions/", "grades.csv", jobs=2, timeout_s=120)
 
     shipml grade week3/autograder submissions/ --out grades.csv [--jobs 2] [--timeout 120] [--memory 4096]
+    shipml grade week3/autograder submissions/ --out grades.csv --reviews reviews.csv   # merge hand marks
 
 `submissions/` holds one folder per student (named after the student, with the
 notebooks under their assigned names, e.g. `ada/01-ml-engineering.ipynb`, and
@@ -47,6 +48,22 @@ what failed with its hint, and shows no check's code. A submission's own text
 control characters, paths outside the submission and the grading user's
 environment values before it enters feedback.
 
+A chapter whose solution carries a manual-review rubric (front matter
+`shipml.review`, see shipml/course/instructor/review.py) adds, per student and
+rubric row, a row `review:<chapter-stem>:<id>` with status `to review`, empty
+points, the row's points as max_points and its criterion as message; the
+feedback lists those rows as "to be reviewed by your instructor". Next to
+grades.csv, `reviews-template.csv` has one line per student and row (student,
+row, points, note; points empty) for the instructor to fill in; a template
+that already holds marks is never overwritten. `merge_reviews` (the command's
+`--reviews FILE`) reads the filled-in file strictly (an unknown student or
+row, points outside 0 to the row's points: one sentence, exit status 2) and
+merges it into the gradebook that an earlier run wrote, without running a
+notebook again: the rows become `reviewed` with the mark and the note, and
+grades-wide.csv and the feedback files show the marks. The reviews file is the
+whole record of the marks, so merging again with a fuller file is safe; a row
+it leaves empty is `to review` again.
+
 What the sandbox guarantees and what it does not: see the instructor guide
 (book/instructor-guide.md, "Grading untrusted work").
 """
@@ -73,11 +90,11 @@ from pathlib import Path
 from shipml.course import notebooks
 from shipml.course.checks import SYMBOLS, Observation, registered_ids
 from shipml.course.checks import judge as judge_observations
-from shipml.course.instructor import observed
+from shipml.course.instructor import observed, review
 from shipml.course.instructor import sandbox as sandboxing
 from shipml.course.instructor.course import InstructorError
 
-__all__ = ["FIELDS", "Row", "grade", "load_assignment", "add_arguments", "command"]
+__all__ = ["FIELDS", "Row", "grade", "load_assignment", "merge_reviews", "add_arguments", "command"]
 
 FIELDS = ("student", "exercise", "points", "max_points", "status", "message")
 FATAL = ("timeout", "memory limit", "kernel died", "not json", "not a notebook", "wrong chapter", "missing",
@@ -89,6 +106,10 @@ NO_SANDBOX_WARNING = ("Graded WITHOUT a sandbox (--no-sandbox): the submissions'
                       "with its files and network; use this only for trusted work or inside a container or VM.")
 _OBSERVED_STATUSES = ("observed", "not attempted", "error", "failed")  # never "passed": only a judge passes
 _NOTEBOOK_STATUSES = ("ran", "timeout", "memory limit", "kernel died", "grader error")
+TO_REVIEW, REVIEWED = "to review", "reviewed"  # the statuses of a rubric row (shipml.review)
+TEMPLATE = "reviews-template.csv"
+_GRADER = "(grader)"  # the student of the --no-sandbox warning row
+_REVIEW_HEADING = "## Reviewed by your instructor"
 
 
 @dataclass
@@ -538,13 +559,69 @@ def _grade_notebook(student: str, entry: Path, chapter: dict, one_chapter: bool,
 # --- feedback -------------------------------------------------------------------------
 
 
-def _feedback(student: str, manifest: dict, graded: list, warning: str | None = None) -> str:
+def _number(value) -> float | None:
+    """A gradebook cell as a number (a Row's own number, or the text read back from grades.csv), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    try:
+        return float(value) if str(value).strip() else None
+    except ValueError:
+        return None
+
+
+def _points_line(automatic: list[Row], reviews: list[Row]) -> str:
+    """The feedback's first line: the points, and what is still to be reviewed by hand."""
+    earned = round(sum(_number(r.points) or 0 for r in automatic), 2)
+    top = round(sum(_number(r.max_points) or 0 for r in automatic), 2)
+    if not reviews:
+        return f"**{earned:g} of {top:g} points.**"
+    marked = [r for r in reviews if r.status == REVIEWED]
+    pending = round(sum(_number(r.max_points) or 0 for r in reviews if r.status != REVIEWED), 2)
+    got = round(earned + sum(_number(r.points) or 0 for r in marked), 2)
+    whole = round(top + sum(_number(r.max_points) or 0 for r in reviews), 2)
+    parts = f"{earned:g} of {top:g} from the automatic checks"
+    if marked:
+        parts += (f", {round(sum(_number(r.points) or 0 for r in marked), 2):g} of "
+                  f"{round(sum(_number(r.max_points) or 0 for r in marked), 2):g} from your instructor's review")
+    if pending:
+        return f"**{got:g} points so far, of {whole:g}**: {parts}; {pending:g} more to be reviewed by your instructor."
+    return f"**{got:g} of {whole:g} points**: {parts}."
+
+
+def _review_section(manifest: dict, reviews: list[Row]) -> list[str]:
+    """The feedback's last section: each rubric row with its mark and note, or "to be reviewed"."""
+    if not reviews:
+        return []
+    by_id = {r.exercise: r for r in reviews}
+    lines = [_REVIEW_HEADING, ""]
+    for chapter in manifest["chapters"]:
+        rubric = review.from_manifest(chapter)
+        if not rubric:
+            continue
+        lines += [f"### {chapter['title']} (`{chapter['notebook']}`)", ""]
+        for item in rubric:
+            row = by_id.get(review.exercise_id(chapter["stem"], item.id))
+            if row is None:
+                continue
+            lines.append(f"- **{item.id}** ({item.points:g} point{'' if item.points == 1 else 's'}): {item.criterion}")
+            if row.status == REVIEWED:
+                note = f" Note: {row.message}" if row.message != item.criterion else ""
+                lines.append(f"  - **{_number(row.points):g} of {item.points:g} points.**{note}")
+            else:
+                lines.append(f"  - To be reviewed by your instructor. Full points: {item.levels['full']}. "
+                             f"Half: {item.levels['half']}. None: {item.levels['none']}.")
+        lines.append("")
+    return lines
+
+
+def _feedback(student: str, manifest: dict, graded: list, warning: str | None = None,
+              reviews: list[Row] | None = None) -> str:
     lines = [f"# Feedback for {student}: {manifest['title']}", ""]
     if warning:
         lines += [f"> **Warning:** {warning}", ""]
-    total = sum(r.points for rows, _ in graded for r in rows if isinstance(r.points, (int, float)))
-    top = sum(r.max_points for rows, _ in graded for r in rows if isinstance(r.max_points, (int, float)))
-    lines += [f"**{total:g} of {top:g} points.**", ""]
+    lines += [_points_line([r for rows, _ in graded for r in rows], reviews or []), ""]
     for chapter, (rows, details) in zip(manifest["chapters"], graded):
         notebook = rows[0]
         lines += [f"## {chapter['title']} (`{chapter['notebook']}`)", "", f"Notebook: **{notebook.status}**. "
@@ -568,7 +645,23 @@ def _feedback(student: str, manifest: dict, graded: list, warning: str | None = 
                 if case["status"] == "failed" and case.get("hint") and not case.get("hidden"):
                     lines.append(f"  - Hint: {case['hint']}")
             lines.append("")
+    lines += _review_section(manifest, reviews or [])
     return "\n".join(lines)
+
+
+def _refreshed_feedback(text: str, manifest: dict, automatic: list[Row], reviews: list[Row]) -> str:
+    """A feedback file written by `grade` with its points line and review section redone from the rows."""
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.startswith("**")), None)
+    if first is not None:
+        lines[first] = _points_line(automatic, reviews)
+    # A submission's own text in the file is on one line (grade cleans it), so it cannot fake this heading.
+    starts = [i for i, line in enumerate(lines) if line == _REVIEW_HEADING]
+    if starts:
+        lines = lines[:starts[-1]]
+    elif lines and lines[-1] != "":
+        lines.append("")
+    return "\n".join(lines + _review_section(manifest, reviews))
 
 
 def _safe(name: str) -> str:
@@ -592,6 +685,7 @@ def grade(autograder, submissions, out, *, jobs: int = 1, timeout_s: float = 120
         warning = NO_SANDBOX_WARNING
         print(f"warning: {warning}", file=sys.stderr)
     manifest = load_assignment(autograder)
+    rubric = _rubric(manifest)  # a malformed rubric is an error before any notebook runs
     if jobs < 1 or timeout_s <= 0 or memory_mb <= 0:
         raise InstructorError("--jobs, --timeout and --memory must be positive")
     students = _students(Path(submissions))
@@ -614,17 +708,100 @@ def grade(autograder, submissions, out, *, jobs: int = 1, timeout_s: float = 120
     rows: list[Row] = []
     for i, (student, _) in enumerate(students):
         graded = outcomes[i * len(chapters):(i + 1) * len(chapters)]
-        rows += [row for chapter_rows, _ in graded for row in chapter_rows]
-        (feedback / f"{_safe(student)}.md").write_text(_feedback(student, manifest, graded, warning),
+        reviews = [_review_row(student, name, item) for name, item in rubric.items()]
+        rows += [row for chapter_rows, _ in graded for row in chapter_rows] + reviews
+        (feedback / f"{_safe(student)}.md").write_text(_feedback(student, manifest, graded, warning, reviews),
                                                       encoding="utf-8")
+    warning_row = Row(_GRADER, "warning:no-sandbox", "", "", "unsandboxed", warning) if warning else None
+    _write_gradebook(out, rows, warning_row)
+    _write_wide(out.with_name(f"{out.stem}-wide.csv"), manifest, [s for s, _ in students], rows)
+    _write_summary(out.with_name(f"{out.stem}-summary.csv"), manifest, rows, outcomes)
+    template = out.with_name(TEMPLATE)
+    if rubric and template.exists() and review.has_marks(template):
+        print(f"note: kept {template}: it already holds marks (merge them with --reviews)", file=sys.stderr)
+    elif rubric:
+        review.write_template(template, [s for s, _ in students], rubric)
+    return rows
+
+
+def _write_gradebook(out: Path, rows: list[Row], warning_row: Row | None) -> None:
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(FIELDS)
-        if warning:
-            writer.writerow(("(grader)", "warning:no-sandbox", "", "", "unsandboxed", warning))
+        if warning_row is not None:
+            writer.writerow(astuple(warning_row))
         writer.writerows(astuple(r) for r in rows)
+
+
+# --- the manual-review rubric ---------------------------------------------------------------
+
+
+def _rubric(manifest: dict) -> dict[str, review.ReviewRow]:
+    """Every rubric row of the assignment by its gradebook id, `review:<stem>:<id>`, in the manifest's order."""
+    return {review.exercise_id(chapter["stem"], item.id): item
+            for chapter in manifest["chapters"] for item in review.from_manifest(chapter)}
+
+
+def _review_row(student: str, name: str, item: review.ReviewRow, mark: tuple[float, str] | None = None) -> Row:
+    """A rubric row of the gradebook: `to review` with empty points, or `reviewed` with the mark (and note)."""
+    if mark is None:
+        return Row(student, name, "", item.points, TO_REVIEW, item.criterion)
+    points, note = mark
+    return Row(student, name, points, item.points, REVIEWED, note or item.criterion)
+
+
+def _read_gradebook(out: Path) -> list[Row]:
+    if not out.is_file():
+        raise InstructorError(f"{out} does not exist: grade first (the same command without --reviews), "
+                              "then merge the reviews into it")
+    try:
+        with out.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = tuple(next(reader, ()))
+            found = [Row(*cells) for cells in reader if len(cells) == len(FIELDS)]
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise InstructorError(f"{out} is not a gradebook written by `shipml grade`: {error}") from None
+    if header != FIELDS:
+        raise InstructorError(f"{out} is not a gradebook written by `shipml grade`: its columns are not "
+                              f"{', '.join(FIELDS)}")
+    return found
+
+
+def merge_reviews(autograder, out, reviews, *, feedback_dir=None) -> list[Row]:
+    """Merge the instructor's marks (`reviews`: student, row, points, note) into the gradebook `out`; return its rows.
+
+    `out` is the grades.csv that `grade` wrote for this autograder; no notebook runs again. grades.csv,
+    grades-wide.csv and each feedback file (feedback/ next to `out`, or `feedback_dir`) are rewritten: a
+    marked row is `reviewed` with its points and note, a row the file leaves empty is `to review`.
+    """
+    manifest = load_assignment(autograder)
+    rubric = _rubric(manifest)
+    if not rubric:
+        raise InstructorError(f"{autograder} has no manual-review rubric (no chapter's solution has "
+                              "`shipml.review`): there is nothing to merge")
+    out = Path(out)
+    found = _read_gradebook(out)
+    warning_row = next((r for r in found if r.student == _GRADER), None)
+    automatic = [r for r in found if r.student != _GRADER and not r.exercise.startswith(review.PREFIX)]
+    notebooks_found = {r.exercise for r in automatic if r.exercise.startswith("notebook:")}
+    if notebooks_found != {f"notebook:{c['stem']}" for c in manifest["chapters"]}:
+        raise InstructorError(f"{out} was not written for {autograder}: its chapters differ from the assignment's")
+    students = list(dict.fromkeys(r.student for r in automatic))
+    marks = review.read_marks(reviews, students, rubric)
+    rows: list[Row] = []
+    feedback = Path(feedback_dir) if feedback_dir else out.parent / "feedback"
+    for student in students:
+        mine = [r for r in automatic if r.student == student]
+        reviewed = [_review_row(student, name, item, marks.get((student, name))) for name, item in rubric.items()]
+        rows += mine + reviewed
+        path = feedback / f"{_safe(student)}.md"
+        if path.is_file():
+            path.write_text(_refreshed_feedback(path.read_text(encoding="utf-8"), manifest, mine, reviewed),
+                            encoding="utf-8")
+        else:
+            print(f"warning: {path} does not exist, so its marks reach the gradebook only", file=sys.stderr)
+    _write_gradebook(out, rows, warning_row)
     _write_wide(out.with_name(f"{out.stem}-wide.csv"), manifest, students, rows)
-    _write_summary(out.with_name(f"{out.stem}-summary.csv"), manifest, rows, outcomes)
     return rows
 
 
@@ -635,16 +812,35 @@ def _exercises(manifest: dict) -> list[dict]:
     return [ex for chapter in manifest["chapters"] for ex in chapter["exercises"]]
 
 
-def _write_wide(path: Path, manifest: dict, students: list, rows: list[Row]) -> None:
-    """One row per student, one column per exercise and a total: the shape Canvas and Moodle import."""
+def _write_wide(path: Path, manifest: dict, students: list[str], rows: list[Row]) -> None:
+    """One row per student, one column per exercise and a total: the shape Canvas and Moodle import.
+
+    With a manual-review rubric, each rubric row is a column too (`review:14-capstone:memo (3 pt)`), empty
+    until the instructor's mark is merged, then `Automatic total` (the checks' points alone) and `Total`.
+    `Total` stays empty for a student until every rubric row of theirs is marked: a platform imports an
+    empty cell as no grade yet, whereas a total without the reviewed points would post a grade that looks
+    final and is too low, and a student would see it. Once every row is marked, Total is the whole grade.
+    """
     exercises = _exercises(manifest)
-    points = {(r.student, r.exercise): r.points for r in rows if isinstance(r.points, (int, float))}
+    rubric = _rubric(manifest)
+    points = {(r.student, r.exercise): _number(r.points) for r in rows if _number(r.points) is not None}
+    header = ["Student", *(f"{ex['id']} ({ex['points']:g} pt)" for ex in exercises)]
+    header += [f"{name} ({item.points:g} pt)" for name, item in rubric.items()]
+    header += ["Automatic total", "Total"] if rubric else ["Total"]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["Student", *(f"{ex['id']} ({ex['points']:g} pt)" for ex in exercises), "Total"])
-        for student, _ in students:
+        writer.writerow(header)
+        for student in students:
             earned = [points.get((student, ex["id"]), 0) for ex in exercises]
-            writer.writerow([student, *(f"{p:g}" for p in earned), f"{round(sum(earned), 2):g}"])
+            marks = [points.get((student, name)) for name in rubric]
+            automatic = round(sum(earned), 2)
+            line = [student, *(f"{p:g}" for p in earned), *("" if m is None else f"{m:g}" for m in marks)]
+            if rubric:
+                whole = "" if None in marks else f"{round(automatic + sum(marks), 2):g}"
+                line += [f"{automatic:g}", whole]
+            else:
+                line.append(f"{automatic:g}")
+            writer.writerow(line)
 
 
 def _write_summary(path: Path, manifest: dict, rows: list[Row], outcomes: list) -> dict:
@@ -707,9 +903,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-sandbox", action="store_true",
                         help="grade without the sandbox (only for trusted work, or inside a container or VM "
                              "without network); warns on every run and in the gradebook")
+    parser.add_argument("--reviews", type=Path,
+                        help="merge your manual-review marks (a filled-in reviews-template.csv: student, row, "
+                             "points, note) into the gradebook at --out written by an earlier run; runs no "
+                             "notebook again")
 
 
 def command(args) -> int:
+    if getattr(args, "reviews", None) is not None:
+        return _merge_command(args)
     try:
         rows = grade(args.autograder, args.submissions, args.out, jobs=args.jobs, timeout_s=args.timeout,
                      memory_mb=args.memory, feedback_dir=args.feedback, sandbox=not args.no_sandbox)
@@ -721,4 +923,22 @@ def command(args) -> int:
     print(f"graded {len(students)} submission(s): wrote {out}, {out.with_name(out.stem + '-wide.csv')} (for your "
           f"learning platform), {out.with_name(out.stem + '-summary.csv')} and .png (by exercise), and "
           f"{args.feedback or out.parent / 'feedback'}/")
+    pending = sum(r.status == TO_REVIEW for r in rows)
+    if pending:
+        print(f"{pending} manual-review mark(s) to give: fill in {out.with_name(TEMPLATE)}, then run this "
+              f"command again with --reviews {out.with_name(TEMPLATE)}")
+    return 0
+
+
+def _merge_command(args) -> int:
+    try:
+        rows = merge_reviews(args.autograder, args.out, args.reviews, feedback_dir=args.feedback)
+    except InstructorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    done = sum(r.status == REVIEWED for r in rows)
+    pending = sum(r.status == TO_REVIEW for r in rows)
+    print(f"merged {done} mark(s) from {args.reviews} into {out}, {out.with_name(out.stem + '-wide.csv')} and "
+          f"{args.feedback or out.parent / 'feedback'}/; {pending} still to review")
     return 0
