@@ -36,9 +36,9 @@ from typing import Callable, NamedTuple
 import numpy as np
 import pandas as pd
 
-from shipml.governance.ml_test_score import AUTOMATED, BY_HAND, POINTS, SECTIONS, TESTS, score
+from shipml.governance.ml_test_score import AUTOMATED, BY_HAND, POINTS, TESTS, score
 
-__all__ = ["CHECKS", "EVIDENCE", "NOT_DONE", "SIGNOFFS_FILE", "Check", "SignOff", "assess", "evidence", "explore",
+__all__ = ["CHECKS", "NOT_DONE", "SIGNOFFS_FILE", "Check", "SignOff", "assess", "evidence", "explore",
            "load_signoffs", "score_of", "score_table"]
 
 NOT_DONE = "not done"
