@@ -1,9 +1,11 @@
 """Closing the loop: shadow scoring, a canary on a share of the payments, and the promote-or-roll-back rule.
 
-    from shipml.monitoring.rollout import canary_mask, compare_models, canary_decision
+    from shipml.monitoring.rollout import canary_mask, compare_models, canary_decision, promote_or_roll_back
     canary = canary_mask(df.transaction_id, share=0.1)           # the same payments every time: a hash, no state
     shadow = compare_models(y, scores_champion, scores_challenger, days)   # PR-AUC difference, interval over days
     decision = canary_decision(y[canary], old[canary], new[canary], days[canary])   # "promote" or "roll back"
+    promote_or_roll_back({"pr_auc_old": 0.61, "pr_auc_new": 0.66, "low": -0.01, "tolerance": 0.05,
+                          "p99_ms": 12.0, "slo_ms": 50.0, "errors": 0})             # the rule with the service's health
 
 Shadow scoring: the challenger scores every live payment beside the champion,
 its answers logged and never used; once the labels mature, the two are
@@ -13,7 +15,9 @@ hash of the payment's id, so a retry lands in the same arm). The rule here is
 conservative: promote only if the challenger's PR-AUC on the canary is higher
 and the lower end of the 90 % paired interval over days is above
 `-tolerance`; otherwise roll back (in `shipml.serving.artifact`, `activate`
-the champion's version again).
+the champion's version again). `promote_or_roll_back` is the same rule on the
+canary's numbers, with the service's health added: the canary must also answer
+within the latency SLO and without errors.
 """
 
 from __future__ import annotations
@@ -24,7 +28,11 @@ import numpy as np
 
 from shipml.evaluation.bootstrap import paired_bootstrap
 
-__all__ = ["canary_decision", "canary_mask", "compare_models"]
+__all__ = ["CANARY_KEYS", "canary_decision", "canary_mask", "compare_models", "promote_or_roll_back"]
+
+# What promote_or_roll_back reads from a canary: PR-AUC of both models on the canary, the low end of the
+# 90 % interval of new minus old, the tolerance, the served p99 and its SLO, and the failed requests.
+CANARY_KEYS = ("pr_auc_old", "pr_auc_new", "low", "tolerance", "p99_ms", "slo_ms", "errors")
 
 
 def canary_mask(transaction_ids, share: float) -> np.ndarray:
@@ -50,3 +58,19 @@ def canary_decision(y_true, scores_old, scores_new, days, *, tolerance: float = 
     promote = difference.estimate > 0 and difference.low > -tolerance
     why = (f"PR-AUC {difference.estimate:+.3f} (90 % interval {difference.low:+.3f} to {difference.high:+.3f})")
     return {"decision": "promote" if promote else "roll back", "difference": difference, "why": why}
+
+
+def promote_or_roll_back(canary: dict) -> str:
+    """"promote" when the challenger is better (and not worse beyond the tolerance) and the service is healthy.
+
+    `canary` holds `CANARY_KEYS`: promote only when pr_auc_new > pr_auc_old, the interval's low end
+    > -tolerance (the rule of `canary_decision`), p99_ms <= slo_ms and errors == 0; otherwise "roll back".
+    """
+    if not isinstance(canary, dict):
+        raise TypeError(f"canary is a dict with the keys {', '.join(CANARY_KEYS)}, not {type(canary).__name__}.")
+    missing = [key for key in CANARY_KEYS if key not in canary]
+    if missing:
+        raise ValueError(f"the canary has no {missing[0]!r}; the rule needs {', '.join(CANARY_KEYS)}.")
+    better = canary["pr_auc_new"] > canary["pr_auc_old"] and canary["low"] > -canary["tolerance"]
+    healthy = canary["p99_ms"] <= canary["slo_ms"] and canary["errors"] == 0
+    return "promote" if better and healthy else "roll back"

@@ -33,3 +33,35 @@ def test_a_better_challenger_is_promoted_and_a_worse_one_rolled_back():
 def test_a_canary_without_fraud_is_no_evidence():
     y, weak, good, days = _data()
     assert rollout.canary_decision(np.zeros_like(y), weak, good, days, n_boot=200)["decision"] == "roll back"
+
+
+HEALTHY_AND_BETTER = {"pr_auc_old": 0.61, "pr_auc_new": 0.66, "low": -0.01, "tolerance": 0.05, "p99_ms": 12.0,
+                      "slo_ms": 50.0, "errors": 0}
+
+
+def test_a_better_challenger_on_a_healthy_service_is_promoted():
+    assert rollout.promote_or_roll_back(dict(HEALTHY_AND_BETTER)) == "promote"
+
+
+@pytest.mark.parametrize("change, why", [
+    ({"pr_auc_new": 0.60}, "not better than the champion"),
+    ({"pr_auc_new": 0.61}, "only as good as the champion"),
+    ({"low": -0.08}, "the interval's low end beyond the tolerance"),
+    ({"low": -0.05}, "the low end exactly at -tolerance"),
+    ({"p99_ms": 50.5}, "p99 over the SLO"),
+    ({"errors": 1}, "one failed request"),
+])
+def test_each_condition_failing_alone_rolls_back(change, why):
+    assert rollout.promote_or_roll_back({**HEALTHY_AND_BETTER, **change}) == "roll back", why
+
+
+def test_a_p99_exactly_at_the_slo_is_within_it():
+    assert rollout.promote_or_roll_back({**HEALTHY_AND_BETTER, "p99_ms": 50.0}) == "promote"
+
+
+def test_a_canary_without_a_key_or_not_a_dict_is_a_sentence():
+    without_errors = {k: v for k, v in HEALTHY_AND_BETTER.items() if k != "errors"}
+    with pytest.raises(ValueError, match="the canary has no 'errors'"):
+        rollout.promote_or_roll_back(without_errors)
+    with pytest.raises(TypeError, match="canary is a dict"):
+        rollout.promote_or_roll_back([0.61, 0.66])
