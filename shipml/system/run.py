@@ -519,7 +519,8 @@ class SystemRun:
         detection = self.table("detection").set_index("detector")
         rollout_ = self.table("rollout").iloc[0]
         registration = self.table("registration").iloc[0]
-        heard = detection.drop(columns="false_alarms").min(axis=0)
+        calibrated = detection.drop(index=[d for d in ("p-value rule",) if d in detection.index])  # not calibrated
+        heard = calibrated.drop(columns="false_alarms").min(axis=0)
         rows = [
             ("ingest", "rows in the raw week", rows_in, np.nan, np.nan, "rows"),
             ("ingest", "rows accounted for", accounted, np.nan, np.nan, "out + quarantined + copies + redelivered"),
@@ -535,7 +536,8 @@ class SystemRun:
             s = service_.loc[figure]
             rows.append(("service", figure, s["value"], np.nan, np.nan, s["unit"]))
         for incident, delay in heard.items():
-            rows.append(("monitor", f"days to detect: {incident}", delay, np.nan, np.nan, "days"))
+            rows.append(("monitor", f"days to detect: {incident}", delay, np.nan, np.nan,
+                         "days, the first calibrated detector heard"))
         rows.append(("rollout", "canary decision", np.nan, np.nan, np.nan, str(rollout_["decision"])))
         return pd.DataFrame(rows, columns=["stage", "figure", "value", "low", "high", "note"])
 

@@ -170,16 +170,19 @@ def test_does_a_missing_notebook_or_one_without_a_rubric_give_a_sentence(tmp_pat
 
 
 def test_does_the_directive_render_the_rubric_in_a_strict_sphinx_build(tmp_path):
-    from sphinx.application import Sphinx
+    import subprocess
+    import sys
 
     source = _course(tmp_path / "src")
     (source / "conf.py").write_text("extensions = ['myst_parser', 'shipml.course.sphinxext']\n"
                                     "exclude_patterns = ['chapters', 'exercises', 'solutions', '_toc.yml']\n")
     (source / "index.md").write_text(f"# Guide\n\n```{{shipml-review-rubric}} {STEM}\n```\n\n"
                                      "```{shipml-review-rubric} 14-capstone\n```\n")
-    app = Sphinx(str(source), str(source), str(tmp_path / "out"), str(tmp_path / "doctrees"), "html",
-                 status=None, warning=None, warningiserror=True, freshenv=True)
-    app.build()
+    # In a process of its own: myst_parser registers node classes globally, which a later in-process build of
+    # another test in this worker would then warn about.
+    built = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-E", "-b", "html", str(source),
+                            str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert page.count("<table") == 1 and "The decision memo lets a non-technical leader decide" in page
     assert "is not written yet" in page
