@@ -31,7 +31,9 @@ __all__ = ["AUTOMATED", "BOOK_ASSESSMENT", "BY_HAND", "POINTS", "SECTIONS", "TES
 
 SECTIONS = ("data", "model", "infrastructure", "monitoring")
 
-# Test id -> the test's name, short, in the order of the paper's tables.
+# Test id -> the test's name, short, in the order of the paper's tables: the names of its Tables I-IV (checked
+# against the paper; its section headings spell some out longer, e.g. "Model quality is sufficient on all
+# important data slices").
 TESTS: dict[str, str] = {
     "data-1": "Feature expectations are captured in a schema",
     "data-2": "All features are beneficial",
