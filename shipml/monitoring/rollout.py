@@ -6,6 +6,8 @@
     decision = canary_decision(y[canary], old[canary], new[canary], days[canary])   # "promote" or "roll back"
     promote_or_roll_back({"pr_auc_old": 0.61, "pr_auc_new": 0.66, "low": -0.01, "tolerance": 0.05,
                           "p99_ms": 12.0, "slo_ms": 50.0, "errors": 0})             # the rule with the service's health
+    plan = retrain_plan(first_alarm_day=27, month_start=month.start)   # which labelled days, retrained on which day
+    fitted = train_production(plan.labelled(month.history), scenario=plan.scenario)
 
 Shadow scoring: the challenger scores every live payment beside the champion,
 its answers logged and never used; once the labels mature, the two are
@@ -18,17 +20,28 @@ and the lower end of the 90 % paired interval over days is above
 the champion's version again). `promote_or_roll_back` is the same rule on the
 canary's numbers, with the service's health added: the canary must also answer
 within the latency SLO and without errors.
+
+A triggered retrain (`retrain_plan`): a 7-day PR-AUC alarm about day `d`
+places the drift's onset about six days earlier (the window's first day), and
+the retrain waits until four weeks after the onset are labelled (the label
+delay): it trains on the first three weeks and chooses its decision rule on
+the fourth.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import numpy as np
+import pandas as pd
+
+from shipml.data.scenario import SCENARIO
 
 from shipml.evaluation.bootstrap import paired_bootstrap
 
-__all__ = ["CANARY_KEYS", "canary_decision", "canary_mask", "compare_models", "promote_or_roll_back"]
+__all__ = ["CANARY_KEYS", "RetrainPlan", "canary_decision", "canary_mask", "compare_models", "promote_or_roll_back",
+           "retrain_plan"]
 
 # What promote_or_roll_back reads from a canary: PR-AUC of both models on the canary, the low end of the
 # 90 % interval of new minus old, the tolerance, the served p99 and its SLO, and the failed requests.
@@ -74,3 +87,32 @@ def promote_or_roll_back(canary: dict) -> str:
     better = canary["pr_auc_new"] > canary["pr_auc_old"] and canary["low"] > -canary["tolerance"]
     healthy = canary["p99_ms"] <= canary["slo_ms"] and canary["errors"] == 0
     return "promote" if better and healthy else "roll back"
+
+
+@dataclasses.dataclass(frozen=True)
+class RetrainPlan:
+    """A triggered retrain: the alarm, the drift's onset, the day it can run, and the scenario of its window."""
+
+    first_alarm_day: int
+    onset: int
+    retrain_day: int
+    start: pd.Timestamp  # the first labelled day's midnight (UTC)
+    scenario: object     # SCENARIO with the labelled weeks as its window: train, then validation
+
+    def labelled(self, history: pd.DataFrame) -> pd.DataFrame:
+        """The payments of the labelled weeks, from `history`."""
+        end = self.start + pd.Timedelta(days=self.scenario.days)
+        return history[(history["timestamp"] >= self.start) & (history["timestamp"] < end)]
+
+
+def retrain_plan(first_alarm_day: int, month_start, *, weeks: int = 4, window: int = 7,
+                 scenario=SCENARIO) -> RetrainPlan:
+    """The retrain an alarm about `first_alarm_day` (a 7-day window's last day) triggers: see the module docstring."""
+    if weeks < 2:
+        raise ValueError(f"a retrain needs at least two labelled weeks (one to train, one to choose the rule on), "
+                         f"not {weeks}.")
+    onset = int(first_alarm_day) - (window - 1)
+    days = 7 * weeks
+    start = pd.Timestamp(month_start) + pd.Timedelta(days=onset)
+    recent = dataclasses.replace(scenario, start=str(start.date()), days=days, train_days=days - 7, val_days=7)
+    return RetrainPlan(int(first_alarm_day), onset, onset + days + scenario.label_delay_days, start, recent)

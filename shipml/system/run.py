@@ -215,15 +215,17 @@ def gates(transactions, features, weights, *, days=SCENARIO.days, train_days=SCE
     quality = bootstrap_over_days(df_test, lambda rows: pr_auc(rows["is_fraud"], rows["score"]), n_boot=300)
     dimensions = {"amount": amount_band(df_test["amount"]), "tenure": account_tenure(df_test["account_age_days"])}
     slices = slice_table(df_test, df_test["held"], dimensions, n_boot=300)
-    worse = []  # per slice: the model's cost minus the rule's, EUR a day, with an interval over days
+    worse = []  # per slice: the model's cost minus the rule's over the test days, with an interval over days
     for dimension, labels in dimensions.items():
         labels = np.asarray(labels, dtype=object)
         for value in pd.unique(labels):
             inside = df_test[labels == value]
-            gap_ = bootstrap_over_days(inside, lambda rows: (
-                decision_breakdown(rows["is_fraud"], rows["held"], amounts=rows["amount"], **costs)["cost"]
-                - decision_breakdown(rows["is_fraud"], rows["rule"], amounts=rows["amount"], **costs)["cost"]),
-                n_boot=300)
+            # A cost is a sum over payments, so the days' totals resampled are the days' payments resampled.
+            extra = inside.groupby("day").apply(lambda d: (
+                decision_breakdown(d["is_fraud"], d["held"], amounts=d["amount"], **costs)["cost"]
+                - decision_breakdown(d["is_fraud"], d["rule"], amounts=d["amount"], **costs)["cost"]),
+                include_groups=False)
+            gap_ = bootstrap_over_days(extra.to_numpy(), n_boot=1000)
             worse.append({"dimension": dimension, "slice": str(value), "extra_cost": gap_.estimate,
                           "extra_cost_low": gap_.low, "extra_cost_high": gap_.high})
     slices = slices.merge(pd.DataFrame(worse), on=["dimension", "slice"])
@@ -376,8 +378,8 @@ def operate(artifact, transactions, *, data_seed=0, days=SCENARIO.days, train_da
     daily = stats.assign(**{f"alarm: {k}": v.reindex(stats.index, fill_value=False).astype(bool)
                             for k, v in alarm.items()}, health=[", ".join(problems.get(int(d), [])) for d in stats.index])
 
-    # The loop: the PR-AUC alarm about the concept drift triggers a retrain on the four labelled weeks after
-    # its onset (chapter 9's policy), shadowed on the days after, then canaried on a fixed share of payments.
+    # The loop: the PR-AUC alarm about the concept drift triggers chapter 9's retrain (rollout.retrain_plan),
+    # shadowed on the days after, then canaried on a fixed share of payments.
     heard = alarm["PR-AUC (7 days)"]
     concept = INCIDENTS[-1]
     after = heard.index[heard & (heard.index >= concept.start)]
@@ -385,12 +387,8 @@ def operate(artifact, transactions, *, data_seed=0, days=SCENARIO.days, train_da
     if not len(after):
         return daily.reset_index(), detection, pd.DataFrame([{"decision": "no retrain", "why": "no alarm heard"}])
     first_alarm_day = int(after[0])
-    onset = first_alarm_day - 6
-    retrain_day = onset + 28 + SCENARIO.label_delay_days
-    recent = dataclasses.replace(SCENARIO, start=str((month.start + pd.Timedelta(days=onset)).date()),
-                                 days=28, train_days=21, val_days=7)
-    labelled = month.history[(month.history["timestamp"] >= month.start + pd.Timedelta(days=onset))
-                             & (month.history["timestamp"] < month.start + pd.Timedelta(days=onset + 28))]
+    plan = rollout.retrain_plan(first_alarm_day, month.start)
+    retrain_day, recent, labelled = plan.retrain_day, plan.scenario, plan.labelled(month.history)
     challenger = train_production(labelled, seed=0, scenario=recent)
     trial = watched[watched["day"] >= retrain_day].copy()
     trial["score_new"] = challenger.score(trial, month.history)

@@ -65,3 +65,20 @@ def test_a_canary_without_a_key_or_not_a_dict_is_a_sentence():
         rollout.promote_or_roll_back(without_errors)
     with pytest.raises(TypeError, match="canary is a dict"):
         rollout.promote_or_roll_back([0.61, 0.66])
+
+
+def test_a_retrain_plan_waits_for_four_labelled_weeks_after_the_onset():
+    import pandas as pd
+
+    from shipml.data.scenario import SCENARIO
+    from shipml.monitoring.rollout import retrain_plan
+
+    start = pd.Timestamp("2026-07-01", tz="UTC")
+    plan = retrain_plan(27, start)
+    assert plan.onset == 21 and plan.retrain_day == 21 + 28 + SCENARIO.label_delay_days
+    assert (plan.scenario.days, plan.scenario.train_days, plan.scenario.val_days) == (28, 21, 7)
+    stamps = pd.DataFrame({"timestamp": start + pd.to_timedelta(range(0, 60), unit="D")})
+    kept = plan.labelled(stamps)["timestamp"]
+    assert kept.min() == start + pd.Timedelta(days=21) and kept.max() == start + pd.Timedelta(days=48)
+    with pytest.raises(ValueError, match="two labelled weeks"):
+        retrain_plan(27, start, weeks=1)
