@@ -325,8 +325,9 @@ class Explorer(widgets.VBox):
 
     In the built book (`shipml execute` sets `static.BOOK_BUILD_ENV`), its display also carries a static
     explorer: the plot drawn for a grid of the controls' values (at most `static_states` states, drawn within
-    `static_seconds`), switched in the page by a little JavaScript; an explorer with more states than that is
-    shown still, with a note that it moves in Jupyter (`shipml.course.static`).
+    `static_seconds`), switched in the page by a little JavaScript; an explorer with more states than that,
+    or whose states all draw the same plot and caption (an unfinished exercise's), is shown still, with a note
+    that it moves in Jupyter (`shipml.course.static`).
     """
 
     figsize = (6.4, 3.6)
@@ -427,8 +428,11 @@ class Explorer(widgets.VBox):
                 warnings.warn(f"Explorer: a static state could not be drawn ({type(error).__name__}: {error}); "
                               "the page shows the plot still", stacklevel=2)
             else:
-                current = ",".join(str(g["current"]) for g in grid)
-                return static.explorer_html(grid, states, current, width)
+                # a control that changes nothing on the page (an unfinished exercise draws the same note in
+                # every state) would be a slider that moves and changes nothing: such an explorer is shown still
+                if len({(png, caption) for png, caption, _ in states.values()}) > 1:
+                    current = ",".join(str(g["current"]) for g in grid)
+                    return static.explorer_html(grid, states, current, width)
         png = None
         if self.output.outputs:
             png = self.output.outputs[0]["data"]["image/png"]

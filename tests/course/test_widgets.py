@@ -265,6 +265,7 @@ def test_does_an_explorer_carry_its_states_for_the_book(monkeypatch):
 
     explorer = Explorer(draw, threshold=widgets.FloatSlider(value=0.33, min=0, max=1, step=0.01),
                         label=["scores", "amounts"], log=widgets.Checkbox(value=True, description="log scale"))
+    explorer._render_seconds = 0.0  # a cold first drawing may be slow; here only the grid is under test
     calls.clear()
     page = explorer._repr_mimebundle_()["text/html"]
     assert f'class="{static.EXPLORER}"' in page and "<button" not in page
@@ -293,6 +294,24 @@ def test_is_an_explorer_shown_still_when_its_states_are_too_many_too_slow_or_not
     slow._render_seconds = Explorer.static_seconds  # one drawing takes the whole budget
     assert slow.static_grid() is None
     assert Explorer(draw_threshold, **slider).static_grid() is not None
+
+
+def test_is_an_explorer_whose_states_all_look_the_same_shown_still(monkeypatch):
+    monkeypatch.setenv(static.BOOK_BUILD_ENV, "1")
+
+    def unfinished(ax, threshold):  # an exercise's explorer before the learner's function returns anything
+        ax.text(0.5, 0.5, "Complete the exercise to see the plot here.", ha="center", transform=ax.transAxes)
+        return "Complete the exercise first."
+
+    slider = dict(threshold=widgets.FloatSlider(value=0.5, min=0, max=1))
+    pages = []
+    for plot_fn in (unfinished, draw_threshold):
+        explorer = Explorer(plot_fn, **slider)
+        explorer._render_seconds = 0.0  # fast enough for the book on any machine: only the states decide
+        pages.append(explorer._repr_mimebundle_()["text/html"])
+    still, moving = pages
+    assert f'class="{static.STILL}"' in still and "<input" not in still and "Complete the exercise first." in still
+    assert f'class="{static.EXPLORER}"' in moving
 
 
 def test_does_a_check_show_its_verdict_and_folded_hints_without_dead_buttons():
