@@ -93,3 +93,33 @@ def test_the_explorer_scores_the_evidence_and_a_switched_off_check_lowers_its_se
     assert off["data"] == full["data"] - 1
     assert full["final"] == min(full[s] for s in SECTIONS)
     assert set(readiness.EVIDENCE) == set(TESTS)
+
+
+def test_one_served_payment_is_stepped_through_the_model_and_a_wrong_answer_fails(tmp_path):
+    import numpy as np
+    import torch
+
+    from shipml.data import transactions
+    from shipml.data.scenario import SCENARIO
+    from shipml.serving.artifact import load_artifact, train_artifact
+    from shipml.system.run import artifact_table
+
+    torch.set_num_threads(1)
+    window = transactions(days=SCENARIO.days, seed=0)
+    folder = tmp_path / "v1"
+    train_artifact(folder, version="v1", seed=0, data=window)
+    requests = window.iloc[-50:]
+    answers = pd.DataFrame({"transaction_id": requests["transaction_id"].to_numpy(),
+                            "served": load_artifact(folder).score(requests, window)})
+    tables = {"answers": answers, "transactions": window, "artifact": artifact_table(folder).assign(version="v1")}
+
+    class Run:
+        def table(self, name):
+            return tables[name]
+
+    passed, detail = readiness._debuggable(Run())
+    assert passed is True and "log-odds" in detail and "the server answered" in detail
+    top = answers["served"].idxmax()
+    tables["answers"] = answers.assign(served=np.where(answers.index == top, answers["served"] * 0.9,
+                                                       answers["served"]))  # the server said something else
+    assert readiness._debuggable(Run())[0] is False
