@@ -180,18 +180,14 @@ def _validated_before_serving(run):
 
 def _debuggable(run):
     """One served payment stepped through the model by hand: its columns' log-odds add up to the served score."""
-    import tempfile
-
     from shipml.governance.explain import contributions, linear_weights
     from shipml.modeling.production import production_features
     from shipml.serving.artifact import load_artifact
-    from shipml.system.run import materialize
 
     answers, transactions = run.table("answers"), run.table("transactions")
     if answers.empty or not np.isfinite(answers["served"]).all():
         return False, "no served payment to step through"
-    with tempfile.TemporaryDirectory(prefix="shipml-debug-") as tmp:
-        artifact = load_artifact(materialize(run.table("artifact").drop(columns="version"), Path(tmp) / "model"))
+    artifact = load_artifact(run.artifact_folder())  # the exported model, the one the server answered with
     try:
         coef, intercept = linear_weights(artifact.model)
     except ValueError as error:
