@@ -14,7 +14,7 @@
 
 from shipml.data.contract import AGE_BANDS, CHANNELS, COLUMNS, COUNTRIES, DEVICES, MERCHANT_CATEGORIES
 from shipml.data.scenario import SCENARIO, Scenario
-from shipml.data.stream import UNKNOWN_CATEGORIES, Defects, Drift, transactions
+from shipml.data.stream import FEED_DEFECTS, UNKNOWN_CATEGORIES, Defects, Drift, transactions
 
-__all__ = ["AGE_BANDS", "CHANNELS", "COLUMNS", "COUNTRIES", "DEVICES", "Defects", "Drift", "MERCHANT_CATEGORIES", "SCENARIO", "Scenario",
-           "UNKNOWN_CATEGORIES", "transactions"]
+__all__ = ["AGE_BANDS", "CHANNELS", "COLUMNS", "COUNTRIES", "DEVICES", "Defects", "Drift", "FEED_DEFECTS",
+           "MERCHANT_CATEGORIES", "SCENARIO", "Scenario", "UNKNOWN_CATEGORIES", "transactions"]

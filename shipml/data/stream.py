@@ -43,10 +43,14 @@ from scipy.special import expit  # the generator's link; shipml.modeling.scoring
 from shipml.data.contract import AGE_BANDS, CHANNELS, COUNTRIES, DEVICES, MERCHANT_CATEGORIES
 from shipml.data.scenario import SCENARIO
 
-__all__ = ["Defects", "Drift", "UNKNOWN_CATEGORIES", "transactions"]
+__all__ = ["Defects", "Drift", "FEED_DEFECTS", "UNKNOWN_CATEGORIES", "transactions"]
 
 # Values the `unknown_categories` defect writes into merchant_category.
 UNKNOWN_CATEGORIES = ("gambling", "crypto_exchange", "pawn_shop", "Groceries")
+# The raw feed's defects, each kind at its rate per payment: what chapter 4's daily files carry, and the
+# capstone's raw week (`transactions(defects=FEED_DEFECTS)`).
+FEED_DEFECTS = {"duplicates": 0.01, "missing": 0.02, "wrong_types": 0.01, "negative_amounts": 0.01,
+                "late_events": 0.02, "unknown_categories": 0.01, "mixed_timezones": 0.02}
 
 # --- the world the generator draws from (why each number is what it is: see the comments) ---
 

@@ -158,8 +158,7 @@ def train_production(df: pd.DataFrame, *, seed: int = 0, spec: ModelSpec = PRODU
 
     scores_val, amounts_val = predict_scores(model, X_val), df_val["amount"].to_numpy()
     chosen_policy, val_cost = choose_policy(y_val, scores_val, amounts_val, scenario=scenario, policy=policy)
-    chosen = min(val_cost, key=val_cost.get) if policy == "best" else policy
     facts = {"spec": asdict(spec), "seed": seed, "n_train": len(df_train), "n_val": len(df_val),
              "train_period": [str(df_train["timestamp"].min()), str(df_train["timestamp"].max())],
-             "validation_cost_eur": {k: round(v, 2) for k, v in val_cost.items()}, "policy": chosen}
+             "validation_cost_eur": {k: round(v, 2) for k, v in val_cost.items()}, "policy": chosen_policy.kind}
     return FittedModel(model, encoder, chosen_policy, spec, history, facts)

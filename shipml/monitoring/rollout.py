@@ -62,13 +62,18 @@ def compare_models(y_true, scores_old, scores_new, days, *, n_boot: int = 1000, 
     return paired_bootstrap(y_true, scores_new, scores_old, groups=days, n_boot=n_boot, seed=seed)
 
 
+def _better(gain, low, tolerance) -> bool:
+    """The challenger is better: its PR-AUC gain is positive and the gain's interval ends above -tolerance."""
+    return bool(gain > 0 and low > -tolerance)
+
+
 def canary_decision(y_true, scores_old, scores_new, days, *, tolerance: float = 0.0, n_boot: int = 1000,
                     seed: int = 0) -> dict:
     """"promote" when the challenger's PR-AUC on the canary is higher and the interval's low end > -tolerance."""
     if not np.asarray(y_true).astype(bool).any():  # PR-AUC is undefined without a fraud: no evidence to promote on
         return {"decision": "roll back", "difference": None, "why": "no fraud in the canary yet: no evidence"}
     difference = compare_models(y_true, scores_old, scores_new, days, n_boot=n_boot, seed=seed)
-    promote = difference.estimate > 0 and difference.low > -tolerance
+    promote = _better(difference.estimate, difference.low, tolerance)
     why = (f"PR-AUC {difference.estimate:+.3f} (90 % interval {difference.low:+.3f} to {difference.high:+.3f})")
     return {"decision": "promote" if promote else "roll back", "difference": difference, "why": why}
 
@@ -84,7 +89,7 @@ def promote_or_roll_back(canary: dict) -> str:
     missing = [key for key in CANARY_KEYS if key not in canary]
     if missing:
         raise ValueError(f"the canary has no {missing[0]!r}; the rule needs {', '.join(CANARY_KEYS)}.")
-    better = canary["pr_auc_new"] > canary["pr_auc_old"] and canary["low"] > -canary["tolerance"]
+    better = _better(canary["pr_auc_new"] - canary["pr_auc_old"], canary["low"], canary["tolerance"])
     healthy = canary["p99_ms"] <= canary["slo_ms"] and canary["errors"] == 0
     return "promote" if better and healthy else "roll back"
 

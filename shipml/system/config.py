@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from shipml.data.stream import FEED_DEFECTS
 from shipml.workflows.config import ConfigError, TrainConfig, load_config, parse_config
 
-__all__ = ["ConfigError", "DEFECTS", "SystemConfig", "load_system_config", "parse_system_config"]
+__all__ = ["ConfigError", "SystemConfig", "defect_rates", "load_system_config", "parse_system_config"]
 
-# The raw week's defects: chapter 4's mix, each a rate per payment.
-DEFECTS = dict(duplicates=0.01, missing=0.02, wrong_types=0.01, negative_amounts=0.01, late_events=0.02,
-               unknown_categories=0.01, mixed_timezones=0.02)
+
+def defect_rates(multiplier: float) -> dict:
+    """The raw week's defect rates: chapter 4's feed (`FEED_DEFECTS`), each times `multiplier`, at most 1."""
+    return {name: min(1.0, rate * multiplier) for name, rate in FEED_DEFECTS.items()}
 
 
 class SystemConfig(TrainConfig):
@@ -29,7 +31,7 @@ class SystemConfig(TrainConfig):
 
     # --- ingestion: the window's last `batch_days` days arrive as raw daily files, with defects ---
     batch_days: int = Field(7, ge=1, le=30)
-    defect_rate: float = Field(1.0, ge=0, le=10)        # a multiplier of DEFECTS' rates (0: clean files)
+    defect_rate: float = Field(1.0, ge=0, le=10)        # a multiplier of FEED_DEFECTS' rates (0: clean files)
     # --- the decision policy and the evaluation gates ---
     capacity_margin: float = Field(0.9, gt=0, le=1)     # the policy holds this share of the review capacity on validation
     min_pr_auc: float = Field(0.2, ge=0, le=1)          # the test period's PR-AUC interval must start above this
@@ -56,7 +58,7 @@ class SystemConfig(TrainConfig):
 
     def defects(self) -> dict:
         """The raw week's defect rates."""
-        return {name: min(1.0, rate * self.defect_rate) for name, rate in DEFECTS.items()}
+        return defect_rates(self.defect_rate)
 
 
 def parse_system_config(data, source: str = "the configuration") -> SystemConfig:

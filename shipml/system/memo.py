@@ -3,7 +3,7 @@
     from shipml.system.memo import headline, render, results_of
     results = results_of(run)              # the numbers the memo needs, read from the run's tables
     headline(results)                      # the money, latency and fairness verdicts and the recommendation
-    render(results, score_of(assessment))  # Markdown: recommendation first, then money, service, risks, readiness
+    render(results, score_table(assessment))  # Markdown: recommendation first, then money, service, risks, readiness
 
 A leader decides from a few numbers, each with the doubt it carries: the money
 saved against doing nothing and against the bank's rule (a month, at the
@@ -49,11 +49,8 @@ def results_of(run) -> dict:
     """The numbers of a `shipml.system.run.SystemRun` that the memo reads."""
     gates = run.table("gates").set_index("gate")
     service = run.table("service").set_index("figure")["value"]
-    detection = run.table("detection").set_index("detector")
     rollout = run.table("rollout").iloc[0]
-    slice_gate = gates[~gates["blocking"].astype(bool)].iloc[0]
-    calibrated = detection.drop(index=[d for d in ("p-value rule",) if d in detection.index]).drop(
-        columns="false_alarms")
+    slice_gate = run.slice_gate
     return {
         "saved_vs_none": float(gates.loc["saved a month against no model", "value"]),
         "saved_vs_none_low": float(gates.loc["saved a month against no model", "low"]),
@@ -68,9 +65,9 @@ def results_of(run) -> dict:
         "pr_auc": float(gates.loc["PR-AUC", "value"]), "pr_auc_low": float(gates.loc["PR-AUC", "low"]),
         "pr_auc_high": float(gates.loc["PR-AUC", "high"]),
         "held_share": float(gates.loc["held share", "value"]),
-        "slice": slice_gate["rule"].split(":")[0], "slice_extra": float(slice_gate["value"]),
+        "slice": slice_gate["slice"], "slice_extra": float(slice_gate["value"]),
         "slice_passed": bool(slice_gate["passed"]),
-        "detected_days": {incident: float(calibrated[incident].min()) for incident in calibrated.columns},
+        "detected_days": {incident: float(days) for incident, days in run.detection_delays.items()},
         "canary": str(rollout["decision"]),
         "canary_why": str(rollout.get("why", "")),
     }

@@ -1,8 +1,8 @@
 """The ML Test Score of the running system, computed by running the checks that evidence each test.
 
-    from shipml.system.readiness import CHECKS, EVIDENCE, assess, evidence, score_of, score_table, explore
+    from shipml.system.readiness import CHECKS, assess, evidence, score_table, explore
     table = assess(run)                      # one row per rubric test: how, check, passed, detail, points
-    score_of(table)                          # {"data": 4.5, "model": 6.0, ..., "final": 4.5}
+    score_table(table)                       # {"data": 4.5, "model": 6.0, ..., "final": 4.5}
     assess(run, disabled={"data-1"})         # the schema check switched off: the score drops
     score_table(results)                     # the points of a table of test results (test, how, passed)
     explore({"data-1", "monitoring-3"})      # the score if every check passed but these
@@ -39,7 +39,7 @@ import pandas as pd
 from shipml.governance.ml_test_score import AUTOMATED, BY_HAND, POINTS, TESTS, score
 
 __all__ = ["CHECKS", "NOT_DONE", "SIGNOFFS_FILE", "Check", "SignOff", "assess", "evidence", "explore",
-           "load_signoffs", "score_of", "score_table"]
+           "load_signoffs", "score_table"]
 
 NOT_DONE = "not done"
 SIGNOFFS_FILE = Path(__file__).with_name("signoffs.yaml")
@@ -128,9 +128,8 @@ def _simpler(run):
 
 
 def _slices(run):
-    gate = run.table("gates").set_index("gate")
-    row = gate[~gate["blocking"].astype(bool)].iloc[0]
-    return bool(row["passed"]), f"{row['rule'].split(':')[0]}: {row['value']:+,.0f} EUR against the rule"
+    row = run.slice_gate
+    return bool(row["passed"]), f"{row['slice']}: {row['value']:+,.0f} EUR against the rule"
 
 
 def _inclusion(run):
@@ -234,8 +233,7 @@ def _dependencies(run):
     if not lock.exists():
         return False, "no requirements.lock to compare with"
     table = check_lock(read_lock(lock))
-    status = table["status"] if "status" in table.columns else table.iloc[:, -1]
-    differ = table[status.astype(str) != "ok"]
+    differ = table[table["status"] != "ok"]
     return len(differ) == 0, (f"all {len(table)} pinned packages are installed as locked" if len(differ) == 0
                               else f"{len(differ)} packages differ from the lock")
 
@@ -332,11 +330,20 @@ def load_signoffs(path=SIGNOFFS_FILE) -> dict[str, SignOff]:
     return signoffs
 
 
-def assess(run, disabled=(), signoffs=None) -> pd.DataFrame:
-    """Run every check on `run` (except `disabled`); one row per test: how, check, passed, detail, points."""
-    unknown = sorted(set(disabled) - set(TESTS))
+def _points(how: str, passed) -> float:
+    """A test's points: POINTS for how it was done when it passed, nothing otherwise."""
+    return float(POINTS[how]) if bool(passed) and how in POINTS else 0.0
+
+
+def _known(tests) -> None:
+    unknown = sorted(set(tests) - set(TESTS))
     if unknown:
         raise ValueError(f"{unknown[0]!r} is not a test of the rubric; the ids run from 'data-1' to 'monitoring-7'.")
+
+
+def assess(run, disabled=(), signoffs=None) -> pd.DataFrame:
+    """Run every check on `run` (except `disabled`); one row per test: how, check, passed, detail, points."""
+    _known(disabled)
     signoffs = load_signoffs() if signoffs is None else signoffs
     rows = []
     for test, name in TESTS.items():
@@ -356,7 +363,7 @@ def assess(run, disabled=(), signoffs=None) -> pd.DataFrame:
                        detail="switched off" if test in disabled else "no check and no sign-off")
         rows.append(row)
     table = pd.DataFrame(rows)
-    table["points"] = [POINTS[h] if p and h in POINTS else 0.0 for h, p in zip(table["how"], table["passed"])]
+    table["points"] = [_points(h, p) for h, p in zip(table["how"], table["passed"])]
     return table
 
 
@@ -371,18 +378,12 @@ def score_table(results) -> dict[str, float]:
     if results["test"].duplicated().any():
         raise ValueError(f"the test {results['test'][results['test'].duplicated()].iloc[0]!r} is listed twice.")
     marks = {}
+    _known(results["test"])
     for row in results.itertuples():
-        if row.test not in TESTS:
-            raise ValueError(f"{row.test!r} is not a test of the rubric; the ids run from 'data-1' to 'monitoring-7'.")
         if row.how not in (AUTOMATED, BY_HAND, NOT_DONE):
             raise ValueError(f"{row.test} is done {AUTOMATED!r}, {BY_HAND!r} or {NOT_DONE!r}, not {row.how!r}.")
-        marks[row.test] = POINTS[row.how] if bool(row.passed) and row.how in POINTS else 0
+        marks[row.test] = _points(row.how, row.passed)
     return score(marks)
-
-
-def score_of(assessment: pd.DataFrame) -> dict[str, float]:
-    """The score of an `assess` table."""
-    return score_table(assessment)
 
 
 def evidence() -> dict[str, tuple[str, str]]:
@@ -399,17 +400,9 @@ def evidence() -> dict[str, tuple[str, str]]:
     return out
 
 
-def __getattr__(name):  # EVIDENCE is read from signoffs.yaml when asked for, not at import
-    if name == "EVIDENCE":
-        return evidence()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def explore(disabled=()) -> dict[str, float]:
     """The score if every check passed except the `disabled` tests' (which then fall back to nothing)."""
-    unknown = sorted(set(disabled) - set(TESTS))
-    if unknown:
-        raise ValueError(f"{unknown[0]!r} is not a test of the rubric; the ids run from 'data-1' to 'monitoring-7'.")
+    _known(disabled)
     table = pd.DataFrame([{"test": t, "how": NOT_DONE if t in disabled else how, "passed": t not in disabled}
                           for t, (how, _) in evidence().items()])
     return score_table(table)

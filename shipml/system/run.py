@@ -64,9 +64,9 @@ from shipml.data.scenario import SCENARIO
 from shipml.workflows import train as training
 from shipml.workflows.lineage import content_hash, digest, record_lineage
 from shipml.workflows.pipeline import Pipeline, Run, stage
-from shipml.system.config import DEFECTS, ConfigError, SystemConfig, load_system_config
+from shipml.system.config import ConfigError, SystemConfig, defect_rates, load_system_config
 
-__all__ = ["STAGES", "SystemRun", "artifact_table", "main", "materialize", "run_system"]
+__all__ = ["STAGES", "SystemRun", "artifact_table", "main", "materialize", "run_system", "slice_gate"]
 
 SPLITS = ("train", "val", "test")
 REQUESTS = 200          # payments of the test period sent to the server as the request table
@@ -84,10 +84,11 @@ def _model(features, weights, depth, width):
     return training.model_from_weights(weights, features.shape[1] - 2, depth=depth, width=width)
 
 
-def _policy(policy_table):
-    from shipml.evaluation.decision import DecisionPolicy
-
-    return DecisionPolicy.from_dict(json.loads(policy_table["policy"].iloc[0]))
+def slice_gate(gates: pd.DataFrame) -> pd.Series:
+    """The gates table's one gate that does not block (the weakest slice against the rule), with its `slice` name."""
+    row = gates[~gates["blocking"].astype(bool)].iloc[0].copy()
+    row["slice"] = str(row["rule"]).split(":")[0]  # the rule reads "<dimension> <slice>: ..."
+    return row
 
 
 def artifact_table(folder) -> pd.DataFrame:
@@ -125,8 +126,7 @@ def ingest(*, days=SCENARIO.days, data_seed=0, batch_days=7, defect_rate=1.0):
 
     start = pd.Timestamp(SCENARIO.start, tz="UTC")
     week_start, window_end = start + pd.Timedelta(days=days - batch_days), start + pd.Timedelta(days=days)
-    rates = {name: min(1.0, rate * defect_rate) for name, rate in DEFECTS.items()}
-    raw = transactions(days=days, seed=data_seed, defects=rates)
+    raw = transactions(days=days, seed=data_seed, defects=defect_rates(defect_rate))
     clean = transactions(days=days, seed=data_seed)
     arrived_before = raw.loc[raw["ingested_at"] < week_start, "transaction_id"]
     week = raw[(raw["ingested_at"] >= week_start) & (raw["ingested_at"] < window_end)]
@@ -178,14 +178,13 @@ def gates(transactions, features, weights, *, days=SCENARIO.days, train_days=SCE
           val_days=SCENARIO.val_days, depth=training.PRODUCTION.depth, width=training.PRODUCTION.width,
           capacity_margin=0.9, min_pr_auc=0.2, max_fpr_gap=0.05):
     """Chapter 6's evidence on the test period, each a gate that passes or not; the policy chosen on validation."""
-    from shipml.evaluation.bootstrap import bootstrap_over_days
+    from shipml.evaluation.bootstrap import bootstrap_over_days, ratio_over_days
     from shipml.evaluation.cost import decision_breakdown
     from shipml.evaluation.metrics import pr_auc
     from shipml.evaluation.slices import account_tenure, amount_band, slice_table
     from shipml.governance.fairness import disparities
     from shipml.modeling.mlp import predict_scores
     from shipml.modeling.production import choose_policy
-    from shipml.evaluation.bootstrap import ratio_over_days
     from shipml.modeling.rules import rule_flags, rule_within_capacity
 
     scenario = _scenario(days, train_days, val_days)
@@ -199,17 +198,16 @@ def gates(transactions, features, weights, *, days=SCENARIO.days, train_days=SCE
     costs = dict(cost_fp=scenario.cost_fp, cost_fn_fraction=scenario.cost_fn_fraction, cost_review=scenario.cost_review)
     df_test["rule"] = rule_flags(df_test, rule_within_capacity(df_val, scenario.review_capacity, **costs))
     df_test["day"] = (df_test["timestamp"] - pd.Timestamp(SCENARIO.start, tz="UTC")) // pd.Timedelta(days=1)
+    df_test["none"] = False  # no model: nothing held
 
-    def daily_cost(flag):
-        return df_test.groupby("day").apply(
+    def daily_cost(rows, flag):
+        """The decisions' cost of each day of `rows`, holding the payments `flag` marks."""
+        return rows.groupby("day").apply(
             lambda d: decision_breakdown(d["is_fraud"], d[flag], amounts=d["amount"], **costs)["cost"],
             include_groups=False)
 
     to_month = MONTH / scenario.sample_share  # EUR a day of the sample -> EUR a month at the bank
-    model_cost, rule_cost = daily_cost("held"), daily_cost("rule")
-    none_cost = df_test.assign(none=False).pipe(lambda d: d.groupby("day").apply(
-        lambda x: decision_breakdown(x["is_fraud"], np.zeros(len(x), bool), amounts=x["amount"], **costs)["cost"],
-        include_groups=False))
+    model_cost, rule_cost, none_cost = (daily_cost(df_test, flag) for flag in ("held", "rule", "none"))
     vs_rule = bootstrap_over_days((rule_cost - model_cost).to_numpy(), statistic=np.mean, n_boot=1000)
     vs_none = bootstrap_over_days((none_cost - model_cost).to_numpy(), statistic=np.mean, n_boot=1000)
     quality = bootstrap_over_days(df_test, lambda rows: pr_auc(rows["is_fraud"], rows["score"]), n_boot=300)
@@ -221,10 +219,7 @@ def gates(transactions, features, weights, *, days=SCENARIO.days, train_days=SCE
         for value in pd.unique(labels):
             inside = df_test[labels == value]
             # A cost is a sum over payments, so the days' totals resampled are the days' payments resampled.
-            extra = inside.groupby("day").apply(lambda d: (
-                decision_breakdown(d["is_fraud"], d["held"], amounts=d["amount"], **costs)["cost"]
-                - decision_breakdown(d["is_fraud"], d["rule"], amounts=d["amount"], **costs)["cost"]),
-                include_groups=False)
+            extra = daily_cost(inside, "held") - daily_cost(inside, "rule")
             gap_ = bootstrap_over_days(extra.to_numpy(), n_boot=1000)
             worse.append({"dimension": dimension, "slice": str(value), "extra_cost": gap_.estimate,
                           "extra_cost_low": gap_.low, "extra_cost_high": gap_.high})
@@ -258,6 +253,7 @@ def export(transactions, features, weights, encoder, policy, gates, *, days=SCEN
            train_days=SCENARIO.train_days, val_days=SCENARIO.val_days, depth=training.PRODUCTION.depth,
            width=training.PRODUCTION.width, state=""):
     """The artifact of chapter 7, only if every gate passed; stored as a table of files and activated in state."""
+    from shipml.evaluation.decision import DecisionPolicy
     from shipml.features.encoding import Encoder
     from shipml.serving.artifact import activate, save_artifact
     from shipml.workflows import determinism
@@ -272,7 +268,7 @@ def export(transactions, features, weights, encoder, policy, gates, *, days=SCEN
     with tempfile.TemporaryDirectory(prefix="shipml-export-") as tmp:
         folder = save_artifact(Path(tmp) / version, model, Encoder.from_json(encoder["encoder"].iloc[0]),
                                version=version, training_data_hash=content_hash(scenario.split(transactions)[0]),
-                               policy=_policy(policy), history=transactions,
+                               policy=DecisionPolicy.from_dict(json.loads(policy["policy"].iloc[0])), history=transactions,
                                metadata={"gates": gates[["gate", "value", "passed"]].to_dict("records")})
         table = artifact_table(folder)
     if state:
@@ -422,6 +418,7 @@ def operate(artifact, transactions, *, data_seed=0, days=SCENARIO.days, train_da
 @stage(outputs=["card", "fairness", "audit"])
 def govern(artifact, scores, gates, registration, *, state=""):
     """The model card from the run's facts (checked), the fairness table, and the audit log verified."""
+    from shipml.evaluation.decision import DecisionPolicy
     from shipml.governance import model_card
     from shipml.governance.audit import verify
     from shipml.governance.fairness import group_metrics
@@ -429,8 +426,9 @@ def govern(artifact, scores, gates, registration, *, state=""):
     fairness = group_metrics(scores["is_fraud"], scores["held"], scores["age_band"])
     by_gate = gates.set_index("gate")["value"]
     lineage = json.loads(registration["lineage"].iloc[0])
-    slice_gate = gates[~gates["blocking"].astype(bool)].iloc[0]
-    facts = model_card.example_facts(policy=_policy_from_artifact(artifact), measured={
+    weakest = slice_gate(gates)
+    meta = json.loads(bytes(artifact.loc[artifact["file"] == "meta.json", "content"].iloc[0]))
+    facts = model_card.example_facts(policy=DecisionPolicy.from_dict(meta["policy"]), measured={
         "version": str(artifact["version"].iloc[0]),
         "data": f"{lineage['params']['days']} days of synthetic card payments (`shipml.data.transactions`, seed "
                 f"{lineage['params']['data_seed']}); the last days ingested from raw daily files, validated and "
@@ -441,9 +439,9 @@ def govern(artifact, scores, gates, registration, *, state=""):
         "group_results": {"age_band": fairness},
         "limitations": [
             "Trained on synthetic data; real fraud patterns differ and drift.",
-            f"The weakest slice against the bank's rule ({slice_gate['rule'].split(':')[0]}) costs "
-            f"{float(slice_gate['value']):,.0f} EUR more than the rule over the test days"
-            + (" (an open risk)." if not slice_gate["passed"] else " (within noise)."),
+            f"The weakest slice against the bank's rule ({weakest['slice']}) costs "
+            f"{float(weakest['value']):,.0f} EUR more than the rule over the test days"
+            + (" (an open risk)." if not weakest["passed"] else " (within noise)."),
         ],
         "ethical_considerations": [
             "A false alarm holds an honest customer's payment until they confirm it: the false-positive rate is "
@@ -454,18 +452,15 @@ def govern(artifact, scores, gates, registration, *, state=""):
     })
     card = model_card.render(facts)
     problems = model_card.check(card, facts)
-    verdict = verify(Path(state) / "audit.jsonl") if state and (Path(state) / "audit.jsonl").exists() else None
-    audit = pd.DataFrame([{"entries": len((Path(state) / "audit.jsonl").read_text().splitlines()) if verdict else 0,
-                           "ok": bool(verdict) if verdict is not None else False,
-                           "detail": getattr(verdict, "reason", "") if verdict is not None else "no audit log"}])
+    log = Path(state) / "audit.jsonl" if state else None
+    if log is not None and log.exists():
+        verdict = verify(log)
+        audit = {"entries": len(log.read_text().splitlines()), "ok": bool(verdict),
+                 "detail": getattr(verdict, "reason", "")}
+    else:
+        audit = {"entries": 0, "ok": False, "detail": "no audit log"}
+    audit = pd.DataFrame([audit])
     return (pd.DataFrame({"card": [card], "problems": [json.dumps(problems)]}), fairness.reset_index(), audit)
-
-
-def _policy_from_artifact(artifact):
-    from shipml.evaluation.decision import DecisionPolicy
-
-    meta = artifact.loc[artifact["file"] == "meta.json", "content"].iloc[0]
-    return DecisionPolicy.from_dict(json.loads(bytes(meta))["policy"])
 
 
 STAGES = (ingest, training.features, training.train, training.evaluate, register, gates, export, service, operate,
@@ -501,6 +496,18 @@ class SystemRun:
             raise KeyError(f"the run has no table {name!r}; it has: {', '.join(sorted(self.run.outputs))}.")
         return self.run.outputs[name]
 
+    @property
+    def slice_gate(self) -> pd.Series:
+        """The gate that does not block: the weakest slice against the rule (`slice_gate`)."""
+        return slice_gate(self.table("gates"))
+
+    @property
+    def detection_delays(self) -> pd.Series:
+        """Days from each incident's start until the first calibrated detector heard it (NaN: never)."""
+        detection = self.table("detection").set_index("detector").drop(columns="false_alarms")
+        uncalibrated = [d for d in ("p-value rule",) if d in detection.index]  # an alarm rule, not a threshold
+        return detection.drop(index=uncalibrated).min(axis=0)
+
     def artifact_folder(self) -> Path:
         """The exported artifact, written under the run's folder (for `serve` or `load_artifact`)."""
         artifact = self.table("artifact")
@@ -514,11 +521,8 @@ class SystemRun:
         accounted = int(report[["rows_out", "quarantined", "duplicates_removed", "redelivered"]].sum().sum())
         gates_ = self.table("gates").set_index("gate")
         service_ = self.table("service").set_index("figure")
-        detection = self.table("detection").set_index("detector")
         rollout_ = self.table("rollout").iloc[0]
         registration = self.table("registration").iloc[0]
-        calibrated = detection.drop(index=[d for d in ("p-value rule",) if d in detection.index])  # not calibrated
-        heard = calibrated.drop(columns="false_alarms").min(axis=0)
         rows = [
             ("ingest", "rows in the raw week", rows_in, np.nan, np.nan, "rows"),
             ("ingest", "rows accounted for", accounted, np.nan, np.nan, "out + quarantined + copies + redelivered"),
@@ -533,7 +537,7 @@ class SystemRun:
         for figure in ("p95", "p99", "throughput", "monthly cost", "largest served-offline difference"):
             s = service_.loc[figure]
             rows.append(("service", figure, s["value"], np.nan, np.nan, s["unit"]))
-        for incident, delay in heard.items():
+        for incident, delay in self.detection_delays.items():
             rows.append(("monitor", f"days to detect: {incident}", delay, np.nan, np.nan,
                          "days, the first calibrated detector heard"))
         rows.append(("rollout", "canary decision", np.nan, np.nan, np.nan, str(rollout_["decision"])))
@@ -572,12 +576,13 @@ def main(argv=None) -> int:
         print(f"stopped: {error}", file=sys.stderr)
         return 1
     assessment = readiness.assess(run)
+    score = readiness.score_table(assessment)
     folder = Path(args.folder)
-    (folder / "memo.md").write_text(memo.render(memo.results_of(run), readiness.score_of(assessment)))
+    (folder / "memo.md").write_text(memo.render(memo.results_of(run), score))
     run.figures.to_csv(folder / "figures.csv", index=False)
     assessment.to_csv(folder / "ml-test-score.csv", index=False)
     print(f"ran: {', '.join(run.ran) or 'nothing'}; reused: {', '.join(run.reused) or 'nothing'}")
-    print(f"ML Test Score: {readiness.score_of(assessment)['final']:.1f}; memo: {folder / 'memo.md'}")
+    print(f"ML Test Score: {score['final']:.1f}; memo: {folder / 'memo.md'}")
     return 0
 
 

@@ -92,7 +92,7 @@ def test_the_explorer_scores_the_evidence_and_a_switched_off_check_lowers_its_se
     off = readiness.explore({"data-1"})
     assert off["data"] == full["data"] - 1
     assert full["final"] == min(full[s] for s in SECTIONS)
-    assert set(readiness.EVIDENCE) == set(TESTS)
+    assert set(readiness.evidence()) == set(TESTS)
 
 
 def test_one_served_payment_is_stepped_through_the_model_and_a_wrong_answer_fails(tmp_path):

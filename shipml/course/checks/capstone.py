@@ -72,10 +72,9 @@ ANSWER_KEYS = ("report", "transactions", "lineage")
 @functools.lru_cache(maxsize=1)
 def _streams():
     """The raw stream (with chapter 4's defects) and its clean twin, made once."""
-    from shipml.data import transactions
-    from shipml.system.config import DEFECTS
+    from shipml.data import FEED_DEFECTS, transactions
 
-    raw = transactions(days=INGEST_DAYS, defects=DEFECTS, **_STREAM)
+    raw = transactions(days=INGEST_DAYS, defects=FEED_DEFECTS, **_STREAM)
     clean = transactions(days=INGEST_DAYS, **_STREAM)
     return raw, clean
 
